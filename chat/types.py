@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from core.errors import HaruError
+from diary.types import Entry
+from music.types import Track
+from prompts.types import CompanionSettings, Message, Profile
+from speech.types import AudioClip, Transcript
+from vision.types import EmotionReading
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One thing the user did: spoke, typed, or wrote a diary entry, maybe with a face."""
+    profile: Profile
+    settings: CompanionSettings = field(default_factory=CompanionSettings)
+    user_id: int | None = None           # None: not logged in, nothing is saved
+    text: str = ""
+    image: Any = None                    # path, PIL image or RGB ndarray
+    audio: Any = None                    # path, bytes or (sample_rate, ndarray)
+    mode: str = "conversation"           # "conversation" | "diary"
+    voice: bool = True
+    song_strategy: str = "match"         # music.STRATEGIES
+    song_language: str = "any"           # "any" | "ko" | "en" | ...
+    submood: str | None = None           # music.SUBMOODS, for neutral moods
+    history: tuple[Message, ...] = ()    # earlier turns of this session
+    exclude_songs: frozenset[str] = frozenset()   # track keys already shown this session
+
+
+@dataclass(frozen=True)
+class EmotionEvent:
+    reading: EmotionReading
+
+
+@dataclass(frozen=True)
+class TranscriptEvent:
+    transcript: Transcript
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class AudioEvent:
+    clip: AudioClip
+
+
+@dataclass(frozen=True)
+class SongsEvent:
+    tracks: tuple[Track, ...]
+
+
+@dataclass(frozen=True)
+class NoticeEvent:
+    """Something the user should know that did not stop the turn (fallback used, several faces...)."""
+    notice: HaruError
+
+
+@dataclass(frozen=True)
+class SavedEvent:
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    error: HaruError
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    reply: str
+    crisis: bool = False
+
+
+ReplyEvent = Union[EmotionEvent, TranscriptEvent, TextDelta, AudioEvent, SongsEvent,
+                   NoticeEvent, SavedEvent, ErrorEvent, DoneEvent]

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.errors import HaruError
+
+STRATEGIES = ("match", "lift", "calm")
+SUBMOODS = ("focus", "relax", "energise")
+
+
+@dataclass(frozen=True)
+class Track:
+    title: str
+    artist: str
+    genre: str
+    language: str                    # "ko" | "en" | "ja" | ...
+    valence: float                   # 0..1
+    energy: float                    # 0..1
+    year: int | None = None
+    tempo: float | None = None
+    acousticness: float | None = None
+    track_id: str = ""
+    reason: str = ""                 # one short line: why this song now (shown on the card)
+    links: dict[str, str] = field(default_factory=dict)   # youtube / spotify / melon search URLs
+
+
+class NoSongsError(HaruError):
+    pass
+
+
+class CatalogueError(HaruError):
+    pass

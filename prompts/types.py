@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ATTITUDES = ("casual", "polite")                       # 반말 / 존댓말
+COMPOSITIONS = ("advice", "comfort", "empathy")
+INTENSITIES = {"creative": 1.0, "normal": 0.75, "honest": 0.5}   # -> temperature
+LENGTHS = {"short": 150, "normal": 300, "long": 450}             # target characters (Korean)
+MODES = ("conversation", "diary")
+
+
+@dataclass(frozen=True)
+class CompanionSettings:
+    attitude: str = "polite"
+    composition: frozenset[str] = frozenset()          # empty = all three
+    intensity: str = "normal"
+    length: str = "normal"
+    language: str = "ko"                               # reply language
+    persona_name: str = "Anna"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "composition", frozenset(self.composition))
+        if self.attitude not in ATTITUDES:
+            raise ValueError(f"attitude must be one of {ATTITUDES}, got {self.attitude!r}")
+        if not self.composition <= set(COMPOSITIONS):
+            raise ValueError(f"composition must be a subset of {COMPOSITIONS}, got {sorted(self.composition)}")
+        if self.intensity not in INTENSITIES:
+            raise ValueError(f"intensity must be one of {tuple(INTENSITIES)}, got {self.intensity!r}")
+        if self.length not in LENGTHS:
+            raise ValueError(f"length must be one of {tuple(LENGTHS)}, got {self.length!r}")
+        if self.language not in ("ko", "en"):
+            raise ValueError(f"language must be ko or en, got {self.language!r}")
+
+    @property
+    def temperature(self) -> float:
+        return INTENSITIES[self.intensity]
+
+    @property
+    def target_chars(self) -> int:
+        return LENGTHS[self.length]
+
+    @property
+    def effective_composition(self) -> tuple[str, ...]:
+        return tuple(c for c in COMPOSITIONS if not self.composition or c in self.composition)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What the prompt needs to know about this turn, in plain values (no stage objects)."""
+    user_text: str = ""                  # typed text or diary entry
+    transcript: str = ""                 # what the user said, if they spoke
+    mode: str = "conversation"           # "conversation" (spoken, short, no lists/emoji) | "diary" (friend's comment)
+    face_label: str | None = None        # None: no face this turn
+    face_confidence: float = 0.0
+    text_emotion: str | None = None      # estimate from the words; set by prompts.estimate_text_emotion
+    songs: tuple[str, ...] = ()          # "Title — Artist" strings
+    mood_summary: str = ""               # short summary of recent diary moods
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str                            # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    messages: tuple[Message, ...]
+    temperature: float
+    max_tokens: int
+    language: str = "ko"
+    target_chars: int = 300
+    mode: str = "conversation"
+    notes: tuple[str, ...] = field(default=())   # e.g. "mismatch" — echoed into the diary

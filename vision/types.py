@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.errors import HaruError
+
+# FER2013 order: the integer label in the datasets is the index here.
+LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+@dataclass(frozen=True)
+class EmotionReading:
+    label: str
+    probs: dict[str, float]          # over LABELS, sums to 1
+    confidence: float                # probs[label]
+    box: tuple[int, int, int, int] | None = None   # x, y, w, h in the input image; None for pre-cropped
+    faces_found: int = 1             # >1: the largest face was used (the UI says so)
+    model: str = ""                  # which weights produced it, recorded in the diary
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class NoFaceError(HaruError):
+    def __init__(self) -> None:
+        super().__init__("No face found — face the camera in good light.",
+                         "얼굴을 찾지 못했어요. 밝은 곳에서 카메라를 정면으로 봐 주세요.")
+
+
+class BadImageError(HaruError):
+    pass
