@@ -12,6 +12,15 @@ from vision.types import EmotionReading
 
 
 @dataclass(frozen=True)
+class LLMChoice:
+    """A per-session backend choice from the UI; the key lives only as long as the session."""
+    backend: str
+    model: str = ""
+    api_key: str = field(default="", repr=False)
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
 class Turn:
     """One thing the user did: spoke, typed, or wrote a diary entry, maybe with a face."""
     profile: Profile
@@ -27,6 +36,7 @@ class Turn:
     submood: str | None = None           # music.SUBMOODS, for neutral moods
     history: tuple[Message, ...] = ()    # earlier turns of this session
     exclude_songs: frozenset[str] = frozenset()   # track keys already shown this session
+    llm: LLMChoice | None = None         # None: the app's configured backend
 
 
 @dataclass(frozen=True)

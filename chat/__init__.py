@@ -1,0 +1,83 @@
+"""The conversation stage: the orchestrator and the LLM backends.
+
+``build_companion(config)`` wires the real stages; tests build a
+:class:`Companion` directly with the stage callables they want.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Callable
+
+from chat.companion import MAX_TEXT_CHARS, Companion, EmptyTurnError, TextTooLongError, emotion_probs
+from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent, ReplyEvent,
+                        SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
+from core.config import LLM_BACKENDS as BACKENDS
+from core.config import AppConfig
+
+__all__ = [
+    "AudioEvent", "BACKENDS", "Companion", "DoneEvent", "EmotionEvent", "EmptyTurnError", "ErrorEvent",
+    "LLMChoice", "MAX_TEXT_CHARS", "NoticeEvent", "ReplyEvent", "SavedEvent", "SongsEvent", "TextDelta",
+    "TextTooLongError", "TranscriptEvent", "Turn", "build_companion", "emotion_probs", "warmup",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _backend_from_choice(config: AppConfig, choice: LLMChoice):
+    from chat.backends import get_backend
+    return get_backend(choice.backend, config, api_key=choice.api_key or None,
+                       model=choice.model or None, base_url=choice.base_url or None)
+
+
+def build_companion(config: AppConfig, **overrides) -> Companion:
+    """The production wiring. Nothing heavy loads here: each stage loads on first use or in warmup()."""
+    import diary
+    import music
+    import speech
+    import vision
+    from chat.backends import get_backend
+
+    backend = get_backend(config.llm_backend, config)
+    parts = dict(
+        backend=backend,
+        fallback=None if config.llm_backend == "local" else get_backend("local", config),
+        read_emotion=vision.read_emotion,
+        transcribe=partial(speech.transcribe, model=config.whisper_model or None),
+        synthesize_stream=speech.synthesize_stream if config.voice else None,
+        recommend=partial(music.recommend, catalogue=music.load_catalogue(config.music_catalogue or None)),
+        store=diary.open_store(config.resolved_database_url),
+        backend_factory=partial(_backend_from_choice, config),
+        online_tts=config.online_tts,
+        keep_face_thumbnail=config.keep_face_thumbnail,
+    )
+    parts.update(overrides)
+    return Companion(**parts)
+
+
+def warmup(config: AppConfig, on_progress: Callable[[str, str], None] | None = None) -> dict[str, str]:
+    """Load every offline model once, slowest last; report ("vision", "ready"|"failed: ...") as each ends.
+
+    Meant for a background thread at app start, so the first turn does not pay the loading cost.
+    """
+    import speech
+    import vision
+    from chat.backends import get_backend
+
+    # The local model is warmed even with a cloud backend: it is the fallback when the cloud fails.
+    local = get_backend("local", config)
+    steps = [("vision", vision.warmup), ("speech", speech.warmup), ("llm", getattr(local, "warmup", lambda: None))]
+    status: dict[str, str] = {}
+    for name, step in steps:
+        if on_progress:
+            on_progress(name, "loading")
+        try:
+            step()
+            status[name] = "ready"
+        except Exception as e:  # warmup must never kill the app; the turn will report the real error
+            log.exception("warmup of %s failed", name)
+            status[name] = f"failed: {e}"
+        if on_progress:
+            on_progress(name, status[name])
+    return status

@@ -1,0 +1,372 @@
+"""The orchestrator: the only place that knows the order of the stages.
+
+A :class:`Turn` goes in, a stream of typed events comes out. Face reading and
+speech recognition run in parallel; the LLM's text is forwarded as it arrives
+and, at the same time, fed to sentence-level speech synthesis so the first
+sentence can play while later ones are still being written.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+from chat import safety
+from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent,
+                        ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
+from core.errors import ErrorCategory, HaruError
+from diary.types import DiaryUnavailableError, EntryDraft
+from music.types import NoSongsError, Track
+from prompts import TurnContext, build, estimate_text_emotion, is_mismatch
+from prompts.types import Prompt
+from speech.types import AudioClip, NothingHeardError, Transcript
+from vision.types import LABELS, EmotionReading
+
+log = logging.getLogger(__name__)
+
+# Long enough for a full diary page; beyond it the prompt would crowd out Anna's rules.
+MAX_TEXT_CHARS = 8000
+SONGS_PER_TURN = 3
+
+
+class Backend(Protocol):
+    name: str
+    model: str
+
+    def stream(self, prompt: Prompt) -> Iterator[str]: ...
+
+
+class EmptyTurnError(HaruError):
+    def __init__(self) -> None:
+        super().__init__("Say something or type a few words first.",
+                         "먼저 말을 하거나 몇 마디 적어 주세요.")
+
+
+class TextTooLongError(HaruError):
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            f"That text is {length:,} characters; please keep one entry under {MAX_TEXT_CHARS:,}.",
+            f"글이 {length:,}자예요. 한 번에 {MAX_TEXT_CHARS:,}자 이내로 나눠 적어 주세요.")
+
+
+class SeveralFacesNotice(HaruError):
+    def __init__(self, count: int) -> None:
+        super().__init__(f"I see {count} faces; I read the largest one.",
+                         f"얼굴이 {count}개 보여요. 가장 큰 얼굴로 감정을 읽었어요.")
+
+
+class FallbackNotice(HaruError):
+    def __init__(self, failed: str, cause: HaruError) -> None:
+        super().__init__(f"{failed} is not answering ({cause.en}) — Anna answers with the offline model instead.",
+                         f"{failed} 응답이 없어요({cause.ko}). 오프라인 모델로 대신 답할게요.",
+                         category=cause.category)
+
+
+class VoiceUnavailableNotice(HaruError):
+    def __init__(self) -> None:
+        super().__init__("Anna's voice is unavailable right now; the reply is shown as text.",
+                         "지금은 음성을 만들 수 없어 글로만 답해요.", category=ErrorCategory.UNAVAILABLE)
+
+
+class PendingSavedNotice(HaruError):
+    def __init__(self, count: int) -> None:
+        super().__init__(f"The diary is back: {count} earlier entr{'y' if count == 1 else 'ies'} saved.",
+                         f"일기장이 다시 연결됐어요. 보관해 둔 글 {count}개를 저장했어요.")
+
+
+@dataclass
+class Companion:
+    """Wires injected stage callables; constructing it loads nothing.
+
+    Every stage is optional so a deployment (or a test) can run with a subset:
+    without ``store`` nothing is saved, without ``synthesize_stream`` Anna only
+    writes, and so on.
+    """
+    backend: Backend
+    fallback: Backend | None = None
+    read_emotion: Callable[[Any], EmotionReading] | None = None
+    transcribe: Callable[..., Transcript] | None = None
+    synthesize_stream: Callable[..., Iterator[AudioClip]] | None = None
+    recommend: Callable[..., list[Track]] | None = None
+    store: Any = None                          # diary.DiaryStore
+    backend_factory: Callable[[LLMChoice], Backend] | None = None
+    online_tts: bool = True
+    keep_face_thumbnail: bool = False
+    _pending: list[tuple[int, EntryDraft]] = field(default_factory=list, repr=False)
+    _pending_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "haru-turn"), repr=False)
+
+    # ----------------------------------------------------------------- the turn
+    def respond(self, turn: Turn) -> Iterator[ReplyEvent]:
+        language = turn.settings.language
+        typed = turn.text.strip()
+        if not typed and turn.audio is None:
+            yield ErrorEvent(EmptyTurnError())
+            return
+        if len(typed) > MAX_TEXT_CHARS:
+            yield ErrorEvent(TextTooLongError(len(typed)))
+            return
+
+        # Face and speech are independent: run them side by side, never in series.
+        face_job = self._submit(self.read_emotion, turn.image) if turn.image is not None else None
+        stt_job = self._submit(self.transcribe, turn.audio) if turn.audio is not None else None
+
+        reading: EmotionReading | None = None
+        if face_job is not None:
+            try:
+                reading = face_job.result()
+            except HaruError as e:
+                yield NoticeEvent(e)
+            else:
+                yield EmotionEvent(reading)
+                if reading.faces_found > 1:
+                    yield NoticeEvent(SeveralFacesNotice(reading.faces_found))
+
+        transcript: Transcript | None = None
+        if stt_job is not None:
+            try:
+                transcript = stt_job.result()
+            except NothingHeardError as e:
+                if not typed:
+                    yield ErrorEvent(e)
+                    return
+                yield NoticeEvent(e)
+            except HaruError as e:
+                if not typed:
+                    yield ErrorEvent(e)
+                    return
+                yield NoticeEvent(e)
+            else:
+                yield TranscriptEvent(transcript)
+
+        spoken = transcript.text.strip() if transcript else ""
+        words = "\n".join(part for part in (spoken, typed) if part)
+        if not words:
+            yield ErrorEvent(NothingHeardError())
+            return
+
+        if safety.detect_crisis(words):
+            yield from self._crisis_turn(turn, reading, spoken, typed)
+            return
+
+        text_emotion = estimate_text_emotion(words)
+        songs = yield from self._songs(turn, reading, text_emotion)
+        context = TurnContext(
+            user_text=typed, transcript=spoken, mode=turn.mode,
+            face_label=reading.label if reading else None,
+            face_confidence=reading.confidence if reading else 0.0,
+            text_emotion=text_emotion,
+            songs=tuple(f"{t.title} — {t.artist}" for t in songs),
+            mood_summary=self._mood_summary(turn),
+        )
+        prompt = build(turn.settings, turn.profile, context, turn.history)
+
+        backend = self._backend_for(turn)
+        reply_parts: list[str] = []
+        yield from self._speak_while_streaming(turn, backend, prompt, reply_parts)
+        reply = "".join(reply_parts).strip()
+
+        draft = EntryDraft(
+            mode=turn.mode, text=typed, transcript=spoken,
+            face_label=reading.label if reading else None,
+            face_probs=dict(reading.probs) if reading else {},
+            text_emotion=text_emotion, reply=reply,
+            songs=[_song_record(t) for t in songs],
+            settings=self._settings_record(turn, prompt, backend, reading, transcript),
+        )
+        yield from self._save(turn, draft)
+        yield DoneEvent(reply)
+
+    def reroll_songs(self, emotion_probs: dict[str, float], strategy: str = "match", language: str = "any",
+                     exclude: Iterable[str] = (), submood: str | None = None,
+                     k: int = SONGS_PER_TURN) -> list[Track]:
+        if self.recommend is None:
+            raise NoSongsError("Song suggestions are turned off.", "노래 추천이 꺼져 있어요.")
+        return self.recommend(emotion_probs, strategy, language, tuple(exclude), k, submood=submood)
+
+    # ------------------------------------------------------------------ stages
+    def _submit(self, fn: Callable | None, arg: Any) -> Future | None:
+        return None if fn is None else self._pool.submit(fn, arg)
+
+    def _songs(self, turn: Turn, reading: EmotionReading | None, text_emotion: str | None):
+        if self.recommend is None:
+            return []
+        probs = emotion_probs(reading, text_emotion)
+        try:
+            songs = self.recommend(probs, turn.song_strategy, turn.song_language,
+                                   tuple(turn.exclude_songs), SONGS_PER_TURN, submood=turn.submood)
+        except HaruError as e:
+            yield NoticeEvent(e)
+            return []
+        yield SongsEvent(tuple(songs))
+        return songs
+
+    def _mood_summary(self, turn: Turn) -> str:
+        if self.store is None or turn.user_id is None:
+            return ""
+        try:
+            return self.store.mood_summary(turn.user_id, days=7, language=turn.settings.language)
+        except HaruError as e:
+            log.warning("mood summary skipped: %s", e.en)
+            return ""
+
+    def _backend_for(self, turn: Turn) -> Backend:
+        if turn.llm is None or self.backend_factory is None:
+            return self.backend
+        return self.backend_factory(turn.llm)
+
+    def _speak_while_streaming(self, turn: Turn, backend: Backend, prompt: Prompt,
+                               reply_parts: list[str]) -> Iterator[ReplyEvent]:
+        """Forward text deltas at once and voice each finished sentence in a worker thread."""
+        voice = turn.voice and self.synthesize_stream is not None
+        audio_out: queue.Queue = queue.Queue()
+        text_in: queue.Queue = queue.Queue()
+        worker = None
+        if voice:
+            worker = threading.Thread(target=self._voice_worker, name="haru-tts", daemon=True,
+                                      args=(text_in, audio_out, turn.settings.language))
+            worker.start()
+        try:
+            for delta in self._stream_with_fallback(backend, prompt, reply_parts):
+                if isinstance(delta, NoticeEvent | ErrorEvent):
+                    yield delta
+                    continue
+                yield TextDelta(delta)
+                if voice:
+                    text_in.put(delta)
+                yield from _drain(audio_out)
+        finally:
+            if voice:
+                text_in.put(None)
+        if worker is not None:
+            while worker.is_alive() or not audio_out.empty():
+                try:
+                    yield audio_out.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+
+    def _stream_with_fallback(self, backend: Backend, prompt: Prompt, reply_parts: list[str]):
+        try:
+            for delta in backend.stream(prompt):
+                reply_parts.append(delta)
+                yield delta
+            return
+        except HaruError as e:
+            if reply_parts or self.fallback is None or backend is self.fallback \
+                    or e.category == ErrorCategory.BAD_INPUT:
+                yield ErrorEvent(e)
+                return
+            log.warning("backend %s failed (%s); falling back to %s", backend.name, e.category.value,
+                        self.fallback.name)
+            yield NoticeEvent(FallbackNotice(backend.name, e))
+        try:
+            for delta in self.fallback.stream(prompt):
+                reply_parts.append(delta)
+                yield delta
+        except HaruError as e:
+            yield ErrorEvent(e)
+
+    def _voice_worker(self, text_in: queue.Queue, audio_out: queue.Queue, language: str) -> None:
+        def deltas():
+            while (item := text_in.get()) is not None:
+                yield item
+        try:
+            for clip in self.synthesize_stream(deltas(), language, online=self.online_tts):
+                audio_out.put(AudioEvent(clip))
+        except HaruError as e:
+            audio_out.put(NoticeEvent(e))
+        except Exception:
+            log.exception("speech synthesis failed")
+            audio_out.put(NoticeEvent(VoiceUnavailableNotice()))
+
+    def _crisis_turn(self, turn: Turn, reading: EmotionReading | None, spoken: str, typed: str):
+        reply = safety.crisis_reply(turn.settings.language, turn.profile.name)
+        yield TextDelta(reply)
+        if turn.voice and self.synthesize_stream is not None:
+            try:
+                for clip in self.synthesize_stream([reply], turn.settings.language, online=self.online_tts):
+                    yield AudioEvent(clip)
+            except HaruError as e:
+                yield NoticeEvent(e)
+        draft = EntryDraft(mode=turn.mode, text=typed, transcript=spoken,
+                           face_label=reading.label if reading else None,
+                           face_probs=dict(reading.probs) if reading else {},
+                           text_emotion="sad", reply=reply, settings={"crisis": True})
+        yield from self._save(turn, draft)
+        yield DoneEvent(reply, crisis=True)
+
+    # ------------------------------------------------------------------- diary
+    def _save(self, turn: Turn, draft: EntryDraft) -> Iterator[ReplyEvent]:
+        if self.store is None or turn.user_id is None:
+            return
+        flushed = self._flush_pending()
+        if flushed:
+            yield NoticeEvent(PendingSavedNotice(flushed))
+        try:
+            entry = self.store.save_entry(turn.user_id, draft)
+        except DiaryUnavailableError as e:
+            # Keep the turn; it is written as soon as the database answers again.
+            with self._pending_lock:
+                self._pending.append((turn.user_id, draft))
+            yield ErrorEvent(e)
+            return
+        yield SavedEvent(entry)
+
+    def _flush_pending(self) -> int:
+        with self._pending_lock:
+            waiting, self._pending = self._pending, []
+        saved = 0
+        for i, (user_id, draft) in enumerate(waiting):
+            try:
+                self.store.save_entry(user_id, draft)
+                saved += 1
+            except DiaryUnavailableError:
+                with self._pending_lock:
+                    self._pending[:0] = waiting[i:]
+                break
+        return saved
+
+    @property
+    def pending_entries(self) -> int:
+        with self._pending_lock:
+            return len(self._pending)
+
+    def _settings_record(self, turn: Turn, prompt: Prompt, backend: Backend,
+                         reading: EmotionReading | None, transcript: Transcript | None) -> dict:
+        s = turn.settings
+        return {
+            "attitude": s.attitude, "composition": sorted(s.effective_composition),
+            "intensity": s.intensity, "temperature": prompt.temperature, "length": s.length,
+            "language": s.language, "persona": s.persona_name, "song_strategy": turn.song_strategy,
+            "llm": f"{backend.name}:{backend.model}", "notes": list(prompt.notes),
+            "vision_model": reading.model if reading else None,
+            "stt_model": transcript.model if transcript else None,
+            "recorded_at": time.time(),
+        }
+
+
+def emotion_probs(reading: EmotionReading | None, text_emotion: str | None) -> dict[str, float]:
+    """The mood the songs should fit: the face when seen, else the words, else neutral."""
+    if reading is not None:
+        return dict(reading.probs)
+    label = text_emotion if text_emotion in LABELS else "neutral"
+    return {name: (1.0 if name == label else 0.0) for name in LABELS}
+
+
+def _song_record(track: Track) -> dict:
+    record = asdict(track)
+    record.pop("links", None)   # links are rebuilt from title + artist when shown
+    return record
+
+
+def _drain(q: queue.Queue) -> Iterator[ReplyEvent]:
+    while True:
+        try:
+            yield q.get_nowait()
+        except queue.Empty:
+            return
