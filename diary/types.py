@@ -73,3 +73,12 @@ class DiaryUnavailableError(HaruError):
 
 class AuthError(HaruError):
     category = ErrorCategory.AUTH
+
+
+@dataclass(frozen=True)
+class MoodSeries:
+    """Plot-ready mood per local day, oldest first; days without a mood have score None."""
+    days: tuple[date, ...]
+    score: tuple[float | None, ...]     # mean valence of the day's entries, -1 (unpleasant) .. 1
+    entries: tuple[int, ...]            # entries written that day
+    mood: tuple[str | None, ...]        # dominant emotion of the day
