@@ -1,0 +1,120 @@
+"""Facial-expression data from ``../shared/data``, as compact arrays.
+
+FER2013 ships as a 68 MB xz CSV; parsing it takes a while, so the first call
+writes one ``.npz`` per split into a cache folder (ignored by git) and later
+calls, training on another machine included, read that.
+
+Labels: training uses the FER+ votes (10 annotators per face) as soft targets
+over the 7 FER2013 classes. ``contempt`` has no FER2013 class, so its votes are
+dropped from the targets; a row is kept only if its largest emotion vote beats
+the contempt, unknown and not-a-face votes. Evaluation uses the FER+ majority:
+the unique largest of the 7 emotion vote counts, beating contempt, unknown and
+not-a-face (rows without one are left out of that metric).
+"""
+
+from __future__ import annotations
+
+import csv
+import lzma
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vision.types import LABELS
+
+REPO = Path(__file__).resolve().parents[1]
+# FER+ column order -> FER2013 label order (angry, disgust, fear, happy, sad, surprise, neutral).
+FERPLUS_TO_FER = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
+FERPLUS_EXTRA = ("contempt", "unknown", "NF")
+CKPLUS_TO_LABEL = {"anger": "angry", "sadness": "sad", "disgust": "disgust", "fear": "fear",
+                   "happy": "happy", "surprise": "surprise"}  # contempt has no FER2013 class
+
+
+def shared_data() -> Path:
+    return Path(os.environ.get("HARU_SHARED_DATA", REPO / ".." / "shared" / "data")).resolve()
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("HARU_FER_CACHE", REPO / ".cache" / "fer"))
+
+
+@dataclass(frozen=True)
+class FerSplit:
+    images: np.ndarray      # (N, 48, 48) uint8
+    fer_labels: np.ndarray  # (N,) int64, original FER2013 label
+    votes: np.ndarray       # (N, 7) float32, FER+ emotion votes in LABELS order
+    extra: np.ndarray       # (N, 3) float32, contempt / unknown / not-a-face votes
+    rows: np.ndarray        # (N,) int64, row in the original fer2013.csv
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def majority(self) -> np.ndarray:
+        """FER+ majority label per row, -1 where there is none (see module doc)."""
+        top = self.votes.max(1)
+        unique = (self.votes == top[:, None]).sum(1) == 1
+        beats_extra = top > self.extra.max(1)
+        return np.where(unique & beats_extra, self.votes.argmax(1), -1)
+
+    def trainable(self) -> np.ndarray:
+        """Rows worth training on: some emotion out-votes contempt, unknown and not-a-face."""
+        return self.votes.max(1) > self.extra.max(1)
+
+    def subset(self, mask: np.ndarray) -> "FerSplit":
+        return FerSplit(self.images[mask], self.fer_labels[mask], self.votes[mask], self.extra[mask],
+                        self.rows[mask])
+
+
+def _parse_fer(root: Path) -> dict[str, dict[str, np.ndarray]]:
+    votes: dict[int, list[float]] = {}
+    with open(root / "ferplus_votes_train_public.csv", newline="") as f:
+        for rec in csv.DictReader(f):
+            votes[int(rec["row"])] = [float(rec[k]) for k in FERPLUS_TO_FER + FERPLUS_EXTRA]
+    out: dict[str, dict[str, list]] = {}
+    with lzma.open(root / "fer2013_train_public.csv.xz", "rt", newline="") as f:
+        for rec in csv.DictReader(f):
+            split = out.setdefault(rec["Usage"], {"images": [], "fer_labels": [], "votes": [], "rows": []})
+            row = int(rec["row"])
+            split["images"].append(np.array(rec["pixels"].split(), dtype=np.uint8).reshape(48, 48))
+            split["fer_labels"].append(int(rec["emotion"]))
+            split["votes"].append(votes[row])
+            split["rows"].append(row)
+    return {name: {k: np.stack(v) if k == "images" else np.asarray(v) for k, v in d.items()}
+            for name, d in out.items()}
+
+
+def load_fer(split: str) -> FerSplit:
+    """``split`` is ``"Training"`` or ``"PublicTest"`` (PrivateTest is held out and not available)."""
+    path = cache_dir() / f"{split}.npz"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for name, arrays in _parse_fer(shared_data() / "fer2013").items():
+            tmp = path.parent / f"{name}.tmp.npz"
+            np.savez_compressed(tmp, **arrays)
+            tmp.replace(path.parent / f"{name}.npz")
+    with np.load(path) as z:
+        votes = z["votes"].astype(np.float32)
+        return FerSplit(z["images"], z["fer_labels"].astype(np.int64), votes[:, :len(LABELS)],
+                        votes[:, len(LABELS):], z["rows"].astype(np.int64))
+
+
+def load_ckplus() -> tuple[list[Path], np.ndarray]:
+    """CK+48 image paths and labels (LABELS index); contempt is left out."""
+    paths, labels = [], []
+    for folder, name in sorted(CKPLUS_TO_LABEL.items()):
+        for p in sorted((shared_data() / "ckplus48" / folder).glob("*.png")):
+            paths.append(p)
+            labels.append(LABELS.index(name))
+    return paths, np.asarray(labels)
+
+
+def load_jaffe() -> tuple[list[Path], np.ndarray]:
+    """JAFFE full 256x256 images (one face each) and labels (LABELS index)."""
+    paths, labels = [], []
+    for name in LABELS:
+        for p in sorted((shared_data() / "jaffe" / name).glob("*.tiff")):
+            paths.append(p)
+            labels.append(LABELS.index(name))
+    return paths, np.asarray(labels)

@@ -1,0 +1,20 @@
+"""Running the emotion model on 48x48 faces, in batches, without gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from vision.preprocess import to_input
+
+
+def batched_logits(model, faces: np.ndarray, size: int, batch_size: int = 64, *,
+                   bf16: bool = True) -> torch.Tensor:
+    """Float32 logits (N, 7) for (N, 48, 48) uint8 faces; ``model`` is put in eval mode."""
+    model.eval()
+    out = []
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        for start in range(0, len(faces), batch_size):
+            x = to_input(faces[start:start + batch_size], size)
+            out.append(model(pixel_values=x).logits.float())
+    return torch.cat(out) if out else torch.empty(0, model.config.num_labels)
