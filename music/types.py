@@ -22,10 +22,15 @@ class Track:
     track_id: str = ""
     reason: str = ""                 # one short line: why this song now (shown on the card)
     links: dict[str, str] = field(default_factory=dict)   # youtube / spotify / melon search URLs
+    reason_ko: str = ""              # the same line in Korean
 
 
 class NoSongsError(HaruError):
     pass
+
+
+class SongsExhaustedError(NoSongsError):
+    """Every song that fits the filters was already shown: the caller may start the pool over."""
 
 
 class CatalogueError(HaruError):

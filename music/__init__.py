@@ -1,0 +1,29 @@
+"""Mood-aware song suggestions: curated catalogue, strategies, reroll without repeats.
+
+Typical use by the orchestrator::
+
+    catalogue = load_catalogue(config.music_catalogue)      # "" = bundled curated list
+    tracks = recommend(reading.probs, turn.song_strategy, turn.song_language,
+                       exclude=turn.exclude_songs, submood=turn.submood, catalogue=catalogue)
+
+``recommend`` raises :class:`NoSongsError` (a ``HaruError``) when the filters leave nothing, and
+its subclass :class:`SongsExhaustedError` when ``exclude`` already covers every fitting song:
+retry with an empty ``exclude`` then, or let :class:`SongSession` do it.
+"""
+
+from music.catalogue import BUNDLED_CATALOGUE, Catalogue, load_catalogue, track_key
+from music.compare import Comparison, compare_catalogues
+from music.present import format_songs, songs_for_prompt
+from music.recommend import (EMOTION_POINTS, EMOTIONS, LANGUAGE_ANY, LANGUAGE_INTERNATIONAL,
+                             SUBMOOD_POINTS, mood_point, recommend, search_links)
+from music.session import SongSession
+from music.types import (STRATEGIES, SUBMOODS, CatalogueError, NoSongsError, SongsExhaustedError,
+                         Track)
+
+__all__ = [
+    "BUNDLED_CATALOGUE", "Catalogue", "CatalogueError", "Comparison", "EMOTIONS", "EMOTION_POINTS",
+    "LANGUAGE_ANY", "LANGUAGE_INTERNATIONAL", "NoSongsError", "STRATEGIES", "SUBMOODS",
+    "SUBMOOD_POINTS", "SongSession", "SongsExhaustedError", "Track", "compare_catalogues",
+    "format_songs", "load_catalogue", "mood_point", "recommend", "search_links",
+    "songs_for_prompt", "track_key",
+]
