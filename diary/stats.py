@@ -178,12 +178,15 @@ def report_prompt(facts: str, name: str, period: str, language: str) -> str:
 def figure(s: MoodSeries, title: str) -> "Figure":
     """A line of daily mood score with entry counts as bars; built without pyplot (no global state)."""
     from matplotlib.figure import Figure   # deferred: matplotlib costs ~0.5 s to import
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(8, 3), layout="constrained")
     ax = fig.add_subplot()
     bars = ax.twinx()
-    bars.bar(s.days, s.entries, color="#cfd8dc", width=0.8, label="entries")
+    # one filled step shape, not a bar per day: 365 bar patches made the figure ten times slower
+    bars.fill_between(s.days, s.entries, step="mid", color="#cfd8dc", label="entries")
     bars.set_ylabel("entries")
+    bars.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_zorder(bars.get_zorder() + 1)
     ax.patch.set_visible(False)
     ax.plot(s.days, [float("nan") if v is None else v for v in s.score],
