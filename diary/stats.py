@@ -90,7 +90,7 @@ def _mix(counts: Counter, entries: int, language: str) -> str:
     """'mostly sad (4 of 6 entries), also happy (2)'."""
     ranked = counts.most_common()
     top, n = ranked[0]
-    rest = ", ".join(f"{moods.name(m, language)} {c}" if language == "ko" else f"{m} ({c})"
+    rest = ", ".join(f"{moods.name(m, language)} {c}개" if language == "ko" else f"{m} ({c})"
                      for m, c in ranked[1:3])
     if language == "ko":
         text = f"주로 {moods.name(top, 'ko')} ({entries}개 중 {n}개)"

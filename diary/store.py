@@ -7,6 +7,7 @@ never reach another's rows. Every write is one transaction.
 from __future__ import annotations
 
 import base64
+import calendar
 import csv
 import io
 import json
@@ -27,7 +28,7 @@ from core.errors import ErrorCategory, HaruError
 from diary import auth, moods, stats
 from diary.db import make_engine, migrate, unavailable
 from diary.schema import EntryRow, MessageRow, UserRow
-from diary.types import Entry, EntryDraft, MoodSeries, User
+from diary.types import DayCell, Entry, EntryDraft, MoodSeries, User
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -207,9 +208,10 @@ class DiaryStore:
         zone = stats.zone(tz)
         if day is not None:
             start = end = day
-        if start is not None or end is not None:
-            lo, hi = stats.utc_bounds(start or date.min + timedelta(days=1), end or date.max - timedelta(days=1), zone)
-            query = query.where(EntryRow.created_at >= lo, EntryRow.created_at < hi)
+        if start is not None:
+            query = query.where(EntryRow.created_at >= stats.utc_bounds(start, start, zone)[0])
+        if end is not None:
+            query = query.where(EntryRow.created_at < stats.utc_bounds(end, end, zone)[1])
         query = query.order_by(EntryRow.created_at.desc(), EntryRow.id.desc())
         if limit is not None:
             query = query.limit(limit)
@@ -240,12 +242,12 @@ class DiaryStore:
                 .where(EntryRow.user_id == user_id, EntryRow.created_at >= lo, EntryRow.created_at < hi)
                 .order_by(EntryRow.created_at, EntryRow.id))]
 
-    def month_calendar(self, user_id: int, year: int, month: int, tz: str = "UTC") -> list:
+    def month_calendar(self, user_id: int, year: int, month: int, tz: str = "UTC") -> list[DayCell]:
         """One :class:`DayCell` per day of the month: entry count and dominant emotion."""
         if not 1 <= month <= 12 or not 1 <= year <= 9998:
             raise HaruError(f"No such month: {year}-{month}.", f"없는 달이에요: {year}-{month}")
         zone = stats.zone(tz)
-        last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+        last = date(year, month, calendar.monthrange(year, month)[1])
         rows = self._moods(user_id, *stats.utc_bounds(date(year, month, 1), last, zone))
         return stats.month_cells(rows, year, month, zone)
 
@@ -372,10 +374,17 @@ def _entry_row(user_id: int, draft: EntryDraft, created_at: datetime) -> EntryRo
                         f"얼굴 썸네일이 {THUMBNAIL_MAX_BYTES // 1024}KB보다 커요.")
     return EntryRow(user_id=user_id, created_at=created_at, mode=draft.mode, text=draft.text,
                     transcript=draft.transcript, face_label=draft.face_label,
-                    face_probs={k: float(v) for k, v in draft.face_probs.items()},
+                    face_probs=_probs(draft.face_probs),
                     text_emotion=draft.text_emotion, mood=draft.face_label or draft.text_emotion,
                     reply=draft.reply, songs=_json_safe(list(draft.songs), "songs"),
                     settings=_json_safe(dict(draft.settings), "settings"), face_thumbnail=draft.face_thumbnail)
+
+
+def _probs(probs: dict) -> dict[str, float]:
+    try:
+        return {str(k): float(v) for k, v in probs.items()}
+    except (TypeError, ValueError, AttributeError) as e:
+        raise HaruError("Face probabilities must map labels to numbers.", "얼굴 감정 확률 값이 올바르지 않아요.") from e
 
 
 def _entry(row: EntryRow, has_thumbnail: bool) -> Entry:
@@ -389,5 +398,9 @@ def _entry(row: EntryRow, has_thumbnail: bool) -> Entry:
 def open_store(database_url: str) -> DiaryStore:
     """The store for ``database_url``, created and migrated on first use, then shared."""
     engine = make_engine(database_url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except HaruError:
+        engine.dispose()   # not cached: the next call tries again from scratch
+        raise
     return DiaryStore(engine)

@@ -136,6 +136,7 @@ def test_entry_round_trip_with_chat_messages_and_thumbnail(store):
     EntryDraft(text_emotion="contempt"),
     EntryDraft(face_thumbnail=bytes(65 * 1024)),
     EntryDraft(songs=[{"title": object()}]),
+    EntryDraft(face_label="sad", face_probs={"sad": "very"}),
 ])
 def test_bad_entries_are_refused_and_nothing_is_written(store, bad):
     user = store.create_user("minji", "password1", "Minji")
@@ -208,7 +209,7 @@ def test_counts_series_summary_and_plot(store_url):
     assert len(store.mood_series(user.id, 365).days) == 365
 
     assert store.mood_summary(user.id, 7, "en") == "last 7 days: mostly sad (4 of 7 entries), also happy (2)"
-    assert store.mood_summary(user.id, 7, "ko") == "최근 7일: 주로 슬픔 (7개 중 4개), 그 밖에 기쁨 2"
+    assert store.mood_summary(user.id, 7, "ko") == "최근 7일: 주로 슬픔 (7개 중 4개), 그 밖에 기쁨 2개"
     other = store.create_user("jun", "password1", "Jun")
     assert store.mood_summary(other.id, 30, "en") == "last 30 days: no entries"
 
