@@ -47,7 +47,8 @@ SUBMOOD_POINTS: Mapping[str, tuple[float, float]] = {
     "relax": (0.60, 0.20),
     "energise": (0.80, 0.85),
 }
-LIFT_GOAL = (0.80, 0.50)          # brighter, neither sleepy nor hectic
+LIFT_GOAL_VALENCE = 0.80          # a lift ends brighter...
+LIFT_GOAL_ENERGY = 0.50           # ...and neither sleepy nor hectic
 LIFT_MIN_RISE = 0.10              # a lift ends brighter than it starts, even from a happy mood
 CALM_ENERGY = 0.25
 CALM_MIN_VALENCE = 0.50
@@ -94,8 +95,8 @@ def _plan(mood: tuple[float, float], strategy: str, submood: str | None, k: int)
     goal = SUBMOOD_POINTS[submood] if submood else None
     soft = submood in ("focus", "relax")
     if strategy == "lift":
-        lift_valence = min(0.95, max(LIFT_GOAL[0], mood[0] + LIFT_MIN_RISE))
-        end = np.array(goal or (lift_valence, LIFT_GOAL[1]))
+        lift_valence = min(0.95, max(LIFT_GOAL_VALENCE, mood[0] + LIFT_MIN_RISE))
+        end = np.array(goal or (lift_valence, LIFT_GOAL_ENERGY))
         steps = np.linspace(0.0, 1.0, k)[:, None]
         targets = np.asarray(mood) + steps * (end - np.asarray(mood))
     elif strategy == "calm":
