@@ -6,8 +6,11 @@ import csv
 import inspect
 import io
 import json
+import subprocess
+import sys
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -20,6 +23,15 @@ from diary.schema import Base
 from tests.diary_fixtures import draft, new_store, store, store_url, utc  # noqa: F401  (fixtures)
 
 NOW = utc(2026, 11, 20, 12, 0)
+
+
+def test_import_has_no_side_effects():
+    probe = ("import logging, sys; import diary; "
+             "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'; "
+             "assert not logging.getLogger().handlers, 'logging configured at import'")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
 def test_schema_from_migrations_matches_the_models(store):
@@ -158,7 +170,6 @@ def test_list_entries_by_local_day_and_range(store):
 
 
 def test_month_calendar_dominant_mood_and_counts(store_url):
-    at = store = None
     store = new_store(store_url, clock=lambda: NOW)
     user = store.create_user("minji", "password1", "Minji")
     plan = {3: ["sad", "sad", "happy"], 4: ["happy", "angry"], 10: [None], 30: ["fear"]}
