@@ -129,7 +129,7 @@ def _allowed(catalogue: Catalogue, language_pref: str, genres: Collection[str] |
             f"'{shown_genres}'. Try 'any' language or fewer genres.",
             f"언어 '{language_pref}', 장르 '{shown_genres}'에 맞는 노래가 목록에 없어요. "
             "언어를 '전체'로 바꾸거나 장르를 줄여 보세요.")
-    seen = [catalogue.index[key] for key in exclude if key in catalogue.index]
+    seen = [row for row in map(catalogue.index.get, exclude) if row is not None]
     allowed[seen] = False
     if not allowed.any():
         raise SongsExhaustedError(
