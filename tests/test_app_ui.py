@@ -1,0 +1,128 @@
+"""The app's strings, renderers and session glue, without a server: real catalogue, real SQLite diary."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+import pytest
+
+import app
+import diary
+import music
+from core import HaruError, load_config
+from diary.types import EntryDraft
+from tests.conftest import REPO
+from webui import render
+from webui.strings import STRINGS, pick_language, t
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("key", sorted(STRINGS))
+def test_every_string_has_both_languages_with_the_same_placeholders(key):
+    en, ko = STRINGS[key]
+    assert en.strip() and ko.strip()
+    assert _fields(en) == _fields(ko)
+
+
+def test_every_string_key_app_uses_exists():
+    source = (REPO / "app.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'"((?:app|models|auth|tab|talk|mirror|diary|cal|stats|entry|settings|lang|profile)'
+                          r'\.[a-z_.]+)"', source))
+    prefixes = set(re.findall(r'choices\("([a-z_.]+)"', source))
+    keys = {k for k in used if k not in prefixes and not k.endswith(".py")}
+    assert len(keys) > 50
+    assert sorted(keys - set(STRINGS)) == []
+    for prefix in prefixes:
+        assert any(k.startswith(prefix + ".") for k in STRINGS), prefix
+
+
+@pytest.mark.parametrize("browser, fallback, expected", [
+    ("ko-KR", "en", "ko"), ("ko", "en", "ko"), ("en-US", "ko", "en"), ("EN-gb", "ko", "en"),
+    ("fr-FR", "ko", "ko"), ("", "en", "en"), (None, "ko", "ko"),
+])
+def test_browser_language_picks_ui_language(browser, fallback, expected):
+    assert pick_language(browser, fallback) == expected
+
+
+def test_song_cards_escape_catalogue_text_and_show_links():
+    track = music.recommend({"happy": 1.0}, "match", "any", (), 1)[0]
+    hostile = replace(track, title="<script>alert(1)</script>", reason="a & b", reason_ko="가 & 나")
+    html = render.songs_html([hostile], "ko")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "가 &amp; 나" in html
+    for url in track.links.values():
+        assert f"href='{url.replace('&', '&amp;')}'" in html
+    assert html.count("rel='noopener noreferrer'") == len(track.links)
+
+
+def test_emotion_bar_shows_label_confidence_and_every_probability():
+    probs = {"happy": 0.62, "neutral": 0.2, "surprise": 0.1, "sad": 0.05, "angry": 0.01, "fear": 0.01,
+             "disgust": 0.01}
+    html = render.emotion_html("happy", probs, "en")
+    assert "data-label='happy'" in html and "62%" in html
+    assert html.count("class='haru-prob'") == len(probs)
+    assert t("talk.no_face", "ko") in render.emotion_html(None, {}, "ko")
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return diary.open_store(f"sqlite:///{tmp_path / 'haru.db'}")
+
+
+def test_calendar_grid_has_every_day_and_the_mood_of_days_with_entries(store):
+    user = store.create_user("mina01", "correct horse battery", "Mina")
+    when = datetime(2026, 3, 14, 12, tzinfo=timezone.utc)
+    store.save_entry(user.id, EntryDraft(text="<b>park</b>", face_label="happy", created_at=when))
+    cells = store.month_calendar(user.id, 2026, 3)
+    html = render.calendar_html(2026, 3, cells, "en", selected=date(2026, 3, 14))
+    days = re.findall(r"data-day='([\d-]+)'", html)
+    assert days == [date(2026, 3, d).isoformat() for d in range(1, 32)]
+    marked = re.search(r"<button[^>]*haru-selected[^>]*data-day='2026-03-14'.*?</button>", html).group(0)
+    assert diary.EMOJI["happy"] in marked
+
+
+def test_entries_render_escaped_with_annas_comment(store):
+    user = store.create_user("mina02", "correct horse battery", "Mina")
+    entry = store.save_entry(user.id, EntryDraft(mode="diary", text="<i>long day</i>", text_emotion="sad",
+                                                 reply="Rest well & drink water.",
+                                                 songs=[{"title": "Spring Day", "artist": "BTS"}]))
+    html = render.entries_html(store.list_entries(user.id), "en", "Anna")
+    assert f"data-entry-id='{entry.id}'" in html
+    assert "&lt;i&gt;long day&lt;/i&gt;" in html and "Rest well &amp; drink water." in html
+    assert "Spring Day — BTS" in html
+    empty = render.entries_html([], "ko", "Anna", empty_day=date(2026, 1, 2))
+    assert t("cal.empty_day", "ko", day="2026-01-02") in empty
+
+
+def test_saved_settings_that_no_longer_validate_fall_back_to_defaults():
+    defaults = app.Prefs(reply_language="en")
+    kept = app.Prefs.from_saved({"attitude": "casual", "composition": ["comfort"], "future_key": 1}, defaults)
+    assert kept.attitude == "casual" and kept.composition == ("comfort",) and kept.reply_language == "en"
+    assert app.Prefs.from_saved({"length": "endless"}, defaults) == defaults
+    assert app.Prefs.from_saved({"attitude": ["not", "a", "string"]}, defaults) == defaults
+
+
+def test_api_key_stays_out_of_repr_and_selects_a_session_backend():
+    config = load_config(env={}, dotenv=None)
+    session = app.Session()
+    assert session.llm_choice(config) is None
+    keyed = replace(session, api_key="sk-secret-123", prefs=replace(session.prefs, llm_backend="openai"))
+    choice = keyed.llm_choice(config)
+    assert (choice.backend, choice.api_key) == ("openai", "sk-secret-123")
+    assert "sk-secret-123" not in repr(keyed) and "sk-secret-123" not in repr(choice)
+
+
+@pytest.mark.parametrize("parse, text", [
+    (app._parse_month, "2026-13"), (app._parse_month, "soon"), (app._parse_month, ""),
+    (app._parse_day, "2026-02-30"), (app._parse_day, "23/11/2026"),
+])
+def test_bad_dates_give_a_message_in_both_languages(parse, text):
+    with pytest.raises(HaruError) as caught:
+        parse(text)
+    assert "YYYY" in caught.value.message("en") and "YYYY" in caught.value.message("ko")

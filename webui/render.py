@@ -1,0 +1,169 @@
+"""Small HTML renderers for the web UI: pure functions from stage data to escaped markup.
+
+No logic decides anything here; the stages already did. Every piece of user or
+catalogue text goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+from html import escape
+from typing import Iterable, Mapping, Sequence
+
+from diary import moods
+from music.present import artist_names, reason_in
+from webui.strings import t
+
+
+def _pct(value: float) -> str:
+    return f"{max(0.0, min(1.0, value)) * 100:.0f}%"
+
+
+def emotion_html(label: str | None, probs: Mapping[str, float], language: str, note: str = "") -> str:
+    """The detected emotion, its confidence bar and a thin bar per emotion."""
+    if label is None:
+        return f"<div class='haru-emotion haru-muted'>{escape(note or t('talk.no_face', language))}</div>"
+    confidence = probs.get(label, 0.0)
+    rows = "".join(
+        f"<div class='haru-prob'><span>{moods.EMOJI[name]} {escape(moods.name(name, language))}</span>"
+        f"<span class='haru-bar'><i style='width:{_pct(p)};background:{moods.COLOUR[name]}'></i></span>"
+        f"<span class='haru-num'>{_pct(p)}</span></div>"
+        for name, p in sorted(probs.items(), key=lambda kv: -kv[1]))
+    return (
+        f"<div class='haru-emotion' data-label='{escape(label)}'>"
+        f"<div class='haru-emotion-main'><span class='haru-emoji'>{moods.EMOJI[label]}</span>"
+        f"<b>{escape(moods.name(label, language))}</b> "
+        f"<span class='haru-num'>{escape(t('talk.confidence', language))} {_pct(confidence)}</span></div>"
+        f"<div class='haru-bar haru-bar-main'><i style='width:{_pct(confidence)};"
+        f"background:{moods.COLOUR[label]}'></i></div>"
+        f"{rows}"
+        + (f"<div class='haru-muted'>{escape(note)}</div>" if note else "")
+        + "</div>")
+
+
+def songs_html(tracks: Sequence, language: str) -> str:
+    """Song cards: title, artist, why this song now, and search links."""
+    if not tracks:
+        return ""
+    cards = []
+    for track in tracks:
+        reason = reason_in(track, language)
+        links = " ".join(
+            f"<a href='{escape(url, quote=True)}' target='_blank' rel='noopener noreferrer' "
+            f"class='haru-link haru-link-{escape(site)}'>{escape(site.capitalize())}</a>"
+            for site, url in track.links.items())
+        cards.append(
+            "<div class='haru-song'>"
+            f"<div class='haru-song-title'>🎵 {escape(track.title)}</div>"
+            f"<div class='haru-song-artist'>{escape(artist_names(track))} · {escape(track.genre)}</div>"
+            + (f"<div class='haru-song-reason'>{escape(reason)}</div>" if reason else "")
+            + f"<div class='haru-song-links'>{links}</div></div>")
+    return f"<div class='haru-songs' aria-label='{escape(t('talk.songs', language))}'>{''.join(cards)}</div>"
+
+
+def banner_html(errors: Iterable[str] = (), notices: Iterable[str] = (), info: Iterable[str] = ()) -> str:
+    """Messages for the user: errors red, notices amber, confirmations green."""
+    parts = [f"<div class='haru-banner haru-{kind}' role='{'alert' if kind == 'error' else 'status'}'>"
+             f"{escape(text)}</div>"
+             for kind, texts in (("error", errors), ("notice", notices), ("info", info)) for text in texts]
+    return "".join(parts)
+
+
+def comment_html(persona: str, text: str, when: datetime | None, language: str) -> str:
+    """Anna's reply to a diary entry, drawn like a friend's comment under a post."""
+    stamp = (f"<span class='haru-muted'>{escape(t('diary.saved_at', language, when=when.strftime('%Y-%m-%d %H:%M')))}"
+             "</span>") if when else ""
+    return ("<div class='haru-comment'>"
+            f"<div class='haru-avatar'>{escape(persona[:1])}</div>"
+            f"<div class='haru-comment-body'><b>{escape(persona)}</b> {stamp}"
+            f"<p>{escape(text)}</p></div></div>")
+
+
+def calendar_html(year: int, month: int, cells: Sequence, language: str, selected: date | None = None) -> str:
+    """A month grid; every day is a button carrying ``data-day`` for the click handler."""
+    by_day = {cell.day: cell for cell in cells}
+    head = "".join(f"<th>{escape(d)}</th>" for d in t("cal.weekdays", language).split(","))
+    rows = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        tds = []
+        for day in week:
+            if day.month != month:
+                tds.append("<td class='haru-out'></td>")
+                continue
+            cell = by_day.get(day)
+            mood = cell.emoji if cell and cell.entries else ""
+            style = f" style='border-color:{cell.colour}'" if cell and cell.entries else ""
+            count = f"<span class='haru-count'>{cell.entries}</span>" if cell and cell.entries else ""
+            sel = " haru-selected" if day == selected else ""
+            tds.append(f"<td><button type='button' class='haru-day{sel}' data-day='{day.isoformat()}'{style}>"
+                       f"<span class='haru-dnum'>{day.day}</span><span class='haru-mood'>{mood}</span>"
+                       f"{count}</button></td>")
+        rows.append(f"<tr>{''.join(tds)}</tr>")
+    return (f"<div class='haru-calendar'><div class='haru-cal-title'>{year}-{month:02d}</div>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def entries_html(entries: Sequence, language: str, persona: str, empty_day: date | None = None) -> str:
+    """A day's (or any list of) diary entries, newest last, each with Anna's reply."""
+    if not entries:
+        return (f"<div class='haru-muted'>{escape(t('cal.empty_day', language, day=empty_day.isoformat()))}</div>"
+                if empty_day else "")
+    out = []
+    for entry in entries:
+        said = "\n".join(part for part in (entry.text, entry.transcript) if part)
+        faces = (f"{moods.EMOJI[entry.face_label]} {escape(t('entry.face', language))}: "
+                 f"{escape(moods.name(entry.face_label, language))}") if entry.face_label else ""
+        words = (f"{escape(t('entry.words', language))}: {escape(moods.name(entry.text_emotion, language))}"
+                 if entry.text_emotion else "")
+        songs = ", ".join(f"{s.get('title', '')} — {s.get('artist', '')}" for s in entry.songs)
+        out.append(
+            f"<div class='haru-entry' data-entry-id='{entry.id}'>"
+            f"<div class='haru-muted'>#{entry.id} · {entry.created_at.strftime('%Y-%m-%d %H:%M')} · "
+            f"{escape(t('entry.mode.' + entry.mode, language))}"
+            + "".join(f" · {x}" for x in (faces, words) if x) + "</div>"
+            f"<p class='haru-entry-text'><b>{escape(t('entry.you', language))}</b> {escape(said)}</p>"
+            + (comment_html(persona, entry.reply, None, language) if entry.reply else "")
+            + (f"<div class='haru-muted'>🎵 {escape(songs)}</div>" if songs else "")
+            + "</div>")
+    return "".join(out)
+
+
+CSS = """
+.haru-muted{color:var(--body-text-color-subdued);font-size:.9em}
+.haru-emotion{padding:.4em .2em}
+.haru-emotion-main{font-size:1.2em;margin-bottom:.3em}
+.haru-emoji{font-size:1.6em;vertical-align:middle;margin-right:.2em}
+.haru-bar{display:inline-block;height:.55em;width:100%;background:var(--neutral-200);border-radius:1em;
+  overflow:hidden;vertical-align:middle}
+.haru-bar i{display:block;height:100%;border-radius:1em;transition:width .25s}
+.haru-bar-main{height:.9em;margin-bottom:.5em}
+.haru-prob{display:grid;grid-template-columns:7.5em 1fr 3em;gap:.4em;align-items:center;font-size:.85em}
+.haru-num{color:var(--body-text-color-subdued);font-variant-numeric:tabular-nums}
+.haru-songs{display:grid;grid-template-columns:repeat(auto-fill,minmax(14em,1fr));gap:.6em}
+.haru-song{border:1px solid var(--border-color-primary);border-radius:.8em;padding:.7em;background:var(--block-background-fill)}
+.haru-song-title{font-weight:600}
+.haru-song-reason{font-size:.85em;margin:.3em 0}
+.haru-link{display:inline-block;margin-right:.5em;font-size:.85em}
+.haru-banner{padding:.5em .8em;border-radius:.5em;margin:.2em 0}
+.haru-error{background:#fdecea;color:#8a1c12}
+.haru-notice{background:#fff4e5;color:#7a4b00}
+.haru-info{background:#e8f5e9;color:#1b5e20}
+.haru-comment{display:flex;gap:.6em;margin:.4em 0;padding:.6em;border-radius:.8em;background:var(--background-fill-secondary)}
+.haru-avatar{flex:none;width:2.2em;height:2.2em;border-radius:50%;background:#f48fb1;color:#fff;
+  display:flex;align-items:center;justify-content:center;font-weight:700}
+.haru-comment-body p{margin:.2em 0;white-space:pre-wrap}
+.haru-calendar table{width:100%;border-collapse:separate;border-spacing:.25em;table-layout:fixed}
+.haru-calendar th,.haru-calendar td{border:none!important;padding:0!important;background:none!important}
+.haru-calendar th{font-weight:500;color:var(--body-text-color-subdued)}
+.haru-cal-title{font-size:1.2em;font-weight:600;margin-bottom:.3em}
+.haru-day{width:100%;min-height:3.6em;border:2px solid var(--border-color-primary);border-radius:.6em;
+  background:var(--block-background-fill);cursor:pointer;position:relative;display:flex;flex-direction:column;
+  align-items:center;padding:.2em}
+.haru-day:hover,.haru-selected{outline:2px solid var(--color-accent)}
+.haru-dnum{font-size:.8em;align-self:flex-start}
+.haru-mood{font-size:1.4em;line-height:1.2}
+.haru-count{position:absolute;right:.3em;top:.15em;font-size:.7em;color:var(--body-text-color-subdued)}
+.haru-entry{border-bottom:1px solid var(--border-color-primary);padding:.5em 0}
+.haru-entry-text{white-space:pre-wrap;margin:.3em 0}
+"""
