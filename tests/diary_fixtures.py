@@ -20,7 +20,8 @@ from diary.store import DiaryStore
 from diary.types import EntryDraft
 
 PG_URL = os.environ.get("DATABASE_URL", "")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL.startswith("postgresql") else [])
+BACKENDS = ["sqlite"] + ([pytest.param("postgresql", marks=pytest.mark.postgres)]
+                         if PG_URL.startswith("postgresql") else [])
 # real argon2, cheap parameters: the tests hash dozens of passwords on two shared cores
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
