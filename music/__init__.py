@@ -15,7 +15,8 @@ from music.catalogue import BUNDLED_CATALOGUE, Catalogue, load_catalogue, track_
 from music.compare import Comparison, compare_catalogues
 from music.present import format_songs, songs_for_prompt
 from music.recommend import (EMOTION_POINTS, EMOTIONS, LANGUAGE_ANY, LANGUAGE_INTERNATIONAL,
-                             LIFT_GOAL_ENERGY, LIFT_GOAL_VALENCE, SUBMOOD_POINTS, mood_point, recommend, search_links)
+                             LIFT_GOAL_ENERGY, LIFT_GOAL_VALENCE, SUBMOOD_POINTS, mood_point,
+                             recommend, search_links)
 from music.session import SongSession
 from music.types import (STRATEGIES, SUBMOODS, CatalogueError, NoSongsError, SongsExhaustedError,
                          Track)
@@ -23,8 +24,7 @@ from music.types import (STRATEGIES, SUBMOODS, CatalogueError, NoSongsError, Son
 __all__ = [
     "BUNDLED_CATALOGUE", "Catalogue", "CatalogueError", "Comparison", "EMOTIONS", "EMOTION_POINTS",
     "LANGUAGE_ANY", "LANGUAGE_INTERNATIONAL", "LIFT_GOAL_ENERGY", "LIFT_GOAL_VALENCE",
-    "NoSongsError", "STRATEGIES", "SUBMOODS",
-    "SUBMOOD_POINTS", "SongSession", "SongsExhaustedError", "Track", "compare_catalogues",
-    "format_songs", "load_catalogue", "mood_point", "recommend", "search_links",
-    "songs_for_prompt", "track_key",
+    "NoSongsError", "STRATEGIES", "SUBMOODS", "SUBMOOD_POINTS", "SongSession",
+    "SongsExhaustedError", "Track", "compare_catalogues", "format_songs", "load_catalogue",
+    "mood_point", "recommend", "search_links", "songs_for_prompt", "track_key",
 ]

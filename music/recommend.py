@@ -112,13 +112,11 @@ def _allowed(catalogue: Catalogue, language_pref: str, genres: Collection[str] |
              exclude: Collection[str]) -> np.ndarray:
     """Mask of rows allowed by the filters and not yet shown; raises when none are left."""
     allowed = np.ones(len(catalogue), dtype=bool)
-    if language_pref not in (LANGUAGE_ANY, ""):
-        korean = _codes_of(catalogue.language_names, ["ko"])
-        if language_pref == LANGUAGE_INTERNATIONAL:
-            allowed &= ~np.isin(catalogue.language_code, korean)
-        else:
-            allowed &= np.isin(catalogue.language_code,
-                               _codes_of(catalogue.language_names, [language_pref.lower()]))
+    if language_pref == LANGUAGE_INTERNATIONAL:
+        allowed &= ~np.isin(catalogue.language_code, _codes_of(catalogue.language_names, ["ko"]))
+    elif language_pref not in (LANGUAGE_ANY, ""):
+        allowed &= np.isin(catalogue.language_code,
+                           _codes_of(catalogue.language_names, [language_pref.lower()]))
     if genres:
         wanted = _codes_of(catalogue.genre_names, [g.lower() for g in genres])
         allowed &= np.isin(catalogue.genre_code, wanted)
@@ -168,7 +166,7 @@ def _nearest(index: _Index, allowed: np.ndarray, target: np.ndarray, soft: bool,
     """At least ``want`` allowed rows (fewer only if fewer exist), cheapest first.
 
     Every extra term of the cost is >= 0, so a song outside the valence window
-    ``target ± radius`` costs more than ``radius``: once ``want`` songs inside cost at most
+    ``target ± radius`` costs at least ``radius``: once ``want`` songs inside cost less than
     ``radius``, they are exactly the cheapest. Otherwise the window doubles.
     """
     radius = 0.05
@@ -182,7 +180,7 @@ def _nearest(index: _Index, allowed: np.ndarray, target: np.ndarray, soft: bool,
         if soft:
             costs += ACOUSTIC_WEIGHT * index.not_acoustic[rows] + FAST_WEIGHT * index.fast[rows]
         costs += rng.uniform(0.0, JITTER, size=rows.size)
-        close = costs <= radius
+        close = costs < radius
         if np.count_nonzero(close) >= want:
             return rows[close][np.argsort(costs[close])]
         if lo == 0 and hi == len(index.order):
@@ -277,7 +275,9 @@ def recommend(emotion_probs: Mapping[str, float], strategy: str = "match",
     allowed = _allowed(catalogue, language_pref, genres, exclude)
     plan = _plan(mood_point(emotion_probs), strategy, submood, k)
     picked = _pick(_index(catalogue), allowed, plan, k, rng, catalogue.artist_code)
-    emotion = max(emotion_probs, key=emotion_probs.__getitem__) if emotion_probs else "neutral"
+    emotion = max(emotion_probs, key=emotion_probs.__getitem__, default="neutral")
+    if not emotion_probs.get(emotion, 0) > 0:  # all-zero probabilities read as neutral, as above
+        emotion = "neutral"
     tracks = []
     for slot, row in enumerate(picked):
         title, artist = catalogue.titles[row], catalogue.artists[row]

@@ -99,8 +99,10 @@ def test_the_whole_distribution_counts_not_only_the_top_label(any_catalogue):
     assert mixed_valence < mean_of(lists(any_catalogue, only("happy")), "valence")
 
 
-def test_no_face_means_neutral():
+def test_no_face_means_neutral(curated):
     assert mood_point({}) == mood_point({"happy": 0.0}) == EMOTION_POINTS["neutral"]
+    for probs in ({}, {"angry": 0.0, "sad": 0.0}):
+        assert "neutral mood" in recommend(probs, catalogue=curated, rng=0)[0].reason
 
 
 def test_same_seed_same_list_and_seeds_vary(shared_catalogue):
