@@ -14,7 +14,7 @@ retry with an empty ``exclude`` then, or let :class:`SongSession` do it.
 from music.catalogue import BUNDLED_CATALOGUE, Catalogue, load_catalogue, track_key
 from music.compare import Comparison, compare_catalogues
 from music.present import format_songs, songs_for_prompt
-from music.recommend import (EMOTION_POINTS, EMOTIONS, LANGUAGE_ANY, LANGUAGE_INTERNATIONAL,
+from music.recommender import (EMOTION_POINTS, EMOTIONS, LANGUAGE_ANY, LANGUAGE_INTERNATIONAL,
                              LIFT_GOAL_ENERGY, LIFT_GOAL_VALENCE, SUBMOOD_POINTS, mood_point,
                              recommend, search_links)
 from music.session import SongSession

@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 
 from music.catalogue import Catalogue, track_key
-from music.recommend import LANGUAGE_ANY, recommend
+from music.recommender import LANGUAGE_ANY, recommend
 from music.types import SongsExhaustedError, Track
 
 log = logging.getLogger(__name__)

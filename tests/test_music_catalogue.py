@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ from music.compare import match_keys
 from tests.music_fixtures import (SHARED_TRACKS, any_catalogue, csv_rows, curated,  # noqa: F401
                                   shared_catalogue)
 
+REPO = Path(__file__).resolve().parents[1]
 KOREAN_STYLES = {"k-pop", "k-ballad", "k-indie", "k-hiphop", "k-ost"}
 HEADER = "title,artist,year,genre,language,valence,energy,tempo,acousticness"
 GOOD = "Spring Day,BTS,2017,k-pop,ko,0.4,0.6,107,0.1"
@@ -147,3 +151,13 @@ def test_our_estimates_track_the_measured_features(curated, shared_catalogue):
         ours, ref = getattr(curated, column), getattr(shared_catalogue, column)
         assert mad == pytest.approx(np.abs(ours[mine] - ref[theirs]).mean())
         assert mad < 0.7 * np.abs(ours[mine] - ref[shuffled]).mean()
+
+
+def test_import_has_no_side_effects():
+    code = ("import logging, music, music.catalogue as c, music.recommender as r\n"
+            "assert c._load_cached.cache_info().currsize == 0 and r._index.cache_info().currsize == 0\n"
+            "assert not logging.getLogger().handlers\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == done.stderr == ""
