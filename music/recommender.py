@@ -250,7 +250,7 @@ def _reason(strategy: str, submood: str | None, emotion: str, slot: int, k: int,
         why_en, why_ko = _SUBMOOD_REASONS[submood]
         return f"{en.capitalize()}, {why_en}.", f"{why_ko} {ko} 곡이에요."
     return (f"{en.capitalize()}, in tune with your {emotion} mood.",
-            f"지금의 {_EMOTION_KO[emotion]} 기분에 어울리는 {ko} 곡이에요.")
+            f"지금의 {_EMOTION_KO[emotion]} 마음에 어울리는 {ko} 곡이에요.")
 
 
 def recommend(emotion_probs: Mapping[str, float], strategy: str = "match",

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.config import load_config
 from core.errors import ErrorCategory
 from music import (BUNDLED_CATALOGUE, CatalogueError, compare_catalogues, load_catalogue,
                    track_key)
@@ -161,3 +162,9 @@ def test_import_has_no_side_effects():
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == done.stderr == ""
+
+
+def test_the_setting_points_the_app_at_a_large_catalogue(shared_catalogue):
+    config = load_config(env={"HARU_MUSIC_CATALOGUE": str(SHARED_TRACKS)}, dotenv=None)
+    assert load_catalogue(config.music_catalogue) is shared_catalogue
+    assert load_catalogue(load_config(env={}, dotenv=None).music_catalogue) is load_catalogue()
