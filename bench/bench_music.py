@@ -46,8 +46,8 @@ def _latency_rows(catalogue, name: str, repeat: int) -> list[Row]:
 def _reroll_row(catalogue, rerolls: int) -> Row:
     session = SongSession(catalogue, rng=0)
     times = timeit(lambda: session.suggest(MOODS[0], "lift", k=5), repeat=rerolls, warmup=0)
-    return Row("music", f"SongSession reroll #{rerolls} (excluding {5 * (rerolls - 1)} shown) p95",
-               p95(times), "ms", f"< {GOAL_MS:g} ms", f"p50 {p50(times):.2f} ms")
+    return Row("music", f"SongSession rerolls 1-{rerolls} (up to {5 * (rerolls - 1)} excluded) p50",
+               p50(times), "ms", f"< {GOAL_MS:g} ms", f"p95 {p95(times):.2f} ms")
 
 
 def run(quick: bool = False) -> list[Row]:
