@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from chat import safety
@@ -178,6 +178,7 @@ class Companion:
             text_emotion=text_emotion, reply=reply,
             songs=[_song_record(t) for t in songs],
             settings=self._settings_record(turn, prompt, backend, reading, transcript),
+            created_at=datetime.now(timezone.utc),   # the turn's time, even if the save is retried later
         )
         yield from self._save(turn, draft)
         yield DoneEvent(reply)
@@ -296,7 +297,8 @@ class Companion:
         draft = EntryDraft(mode=turn.mode, text=typed, transcript=spoken,
                            face_label=reading.label if reading else None,
                            face_probs=dict(reading.probs) if reading else {},
-                           text_emotion="sad", reply=reply, settings={"crisis": True})
+                           text_emotion="sad", reply=reply, settings={"crisis": True},
+                           created_at=datetime.now(timezone.utc))
         yield from self._save(turn, draft)
         yield DoneEvent(reply, crisis=True)
 
@@ -346,7 +348,6 @@ class Companion:
             "llm": f"{backend.name}:{backend.model}", "notes": list(prompt.notes),
             "vision_model": reading.model if reading else None,
             "stt_model": transcript.model if transcript else None,
-            "recorded_at": time.time(),
         }
 
 
