@@ -1,0 +1,79 @@
+"""The shipped emotion model: a fine-tuned ViT in transformers' format plus a temperature.
+
+``vision/weights/`` holds ``config.json`` + ``model.safetensors`` (fp16 to stay
+small; computed in float32 with bf16 autocast) and ``calibration.json`` with the
+temperature fitted on FER2013 PublicTest, so ``softmax(logits / T)`` gives
+confidences that match how often the model is right.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from core.errors import ErrorCategory, HaruError
+from vision.model import batched_logits
+from vision.preprocess import FACE_SIZE
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+CALIBRATION_FILE = "calibration.json"
+
+
+class EmotionClassifier:
+    """Probabilities over LABELS for 48x48 grey faces.
+
+    ``model`` is any ``ViTForImageClassification``-like module taking
+    ``pixel_values`` (N, 1, S, S) in [0, 1] (tests pass small real ones).
+    """
+
+    def __init__(self, model, *, temperature: float = 1.0, name: str = "", bf16: bool = True,
+                 batch_size: int = 64) -> None:
+        self.model = model.eval()
+        self.size = int(model.config.image_size)
+        self.temperature = float(temperature)
+        self.name = name
+        self.bf16 = bf16
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_pretrained(cls, path: Path = WEIGHTS_DIR, **kwargs) -> "EmotionClassifier":
+        from transformers import ViTForImageClassification
+
+        path = Path(path)
+        if not (path / "config.json").is_file():
+            raise HaruError(f"The emotion model is missing ({path / 'config.json'} not found).",
+                            "감정 인식 모델 파일이 없어요.", category=ErrorCategory.CONFIG)
+        model = ViTForImageClassification.from_pretrained(path, dtype=torch.float32)
+        calibration = path / CALIBRATION_FILE
+        info = json.loads(calibration.read_text()) if calibration.is_file() else {}
+        kwargs.setdefault("temperature", info.get("temperature", 1.0))
+        kwargs.setdefault("name", info.get("name", path.name))
+        return cls(model, **kwargs)
+
+    def logits(self, faces: np.ndarray) -> torch.Tensor:
+        return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.bf16)
+
+    def probs(self, faces: np.ndarray) -> np.ndarray:
+        """(N, 48, 48) uint8 -> (N, 7) float64 rows summing to 1."""
+        p = torch.softmax(self.logits(faces).double() / self.temperature, dim=1).numpy()
+        return p / p.sum(1, keepdims=True)
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> EmotionClassifier:
+    return EmotionClassifier.from_pretrained(WEIGHTS_DIR)
+
+
+def to_face48(face: np.ndarray) -> np.ndarray:
+    """Any-size grey uint8 crop -> 48x48 (area averaging when shrinking, so no aliasing)."""
+    shrink = face.shape[0] > FACE_SIZE or face.shape[1] > FACE_SIZE
+    return cv2.resize(np.ascontiguousarray(face), (FACE_SIZE, FACE_SIZE),
+                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
