@@ -150,8 +150,9 @@ def train(args) -> dict:
 
     last_save = time.monotonic()
     t0, seen = time.monotonic(), 0
+    stop_at = min(total, args.stop_at_step or total)
     model.train()
-    while state["step"] < total:
+    while state["step"] < stop_at:
         step = state["step"]
         epoch, index = divmod(step, steps_per_epoch)
         order = np.random.default_rng([args.seed, epoch]).permutation(len(train_split))
@@ -176,9 +177,13 @@ def train(args) -> dict:
             model.eval()
             eval_and_keep()
             model.train()
-        if time.monotonic() - last_save > args.checkpoint_minutes * 60 or state["step"] == total:
+        out_of_time = args.max_minutes and time.monotonic() - t0 > args.max_minutes * 60
+        if time.monotonic() - last_save > args.checkpoint_minutes * 60 or state["step"] == stop_at or out_of_time:
             checkpoint()
             last_save = time.monotonic()
+        if out_of_time:
+            log.info("stopping at step %d after %.0f minutes; run again to resume", state["step"], args.max_minutes)
+            break
     return state
 
 
@@ -201,6 +206,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--eval-batch-size", type=int, default=128)
     p.add_argument("--log-every", type=int, default=20)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--max-minutes", type=float, default=0, help="checkpoint and stop after this long (a session's "
+                   "budget); the schedule is unchanged, the next run resumes")
+    p.add_argument("--stop-at-step", type=int, default=0, help="checkpoint and stop at this step (schedule unchanged)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train(args)
