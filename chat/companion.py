@@ -21,7 +21,7 @@ from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoi
                         ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError, EntryDraft
-from music.types import NoSongsError, Track
+from music.types import NoSongsError, SongsExhaustedError, Track
 from prompts import TurnContext, build, estimate_text_emotion, is_mismatch
 from prompts.types import Prompt
 from speech.types import AudioClip, NothingHeardError, Transcript
@@ -188,7 +188,14 @@ class Companion:
                      k: int = SONGS_PER_TURN) -> list[Track]:
         if self.recommend is None:
             raise NoSongsError("Song suggestions are turned off.", "노래 추천이 꺼져 있어요.")
-        return self.recommend(emotion_probs, strategy, language, tuple(exclude), k, submood=submood)
+        return self._recommend(emotion_probs, strategy, language, exclude, k, submood)
+
+    def _recommend(self, probs, strategy, language, exclude, k, submood) -> list[Track]:
+        try:
+            return self.recommend(probs, strategy, language, tuple(exclude), k, submood=submood)
+        except SongsExhaustedError:
+            # Every fitting song was shown this session: start the pool over rather than show nothing.
+            return self.recommend(probs, strategy, language, (), k, submood=submood)
 
     # ------------------------------------------------------------------ stages
     def _submit(self, fn: Callable | None, arg: Any) -> Future | None:
@@ -199,8 +206,8 @@ class Companion:
             return []
         probs = emotion_probs(reading, text_emotion)
         try:
-            songs = self.recommend(probs, turn.song_strategy, turn.song_language,
-                                   tuple(turn.exclude_songs), SONGS_PER_TURN, submood=turn.submood)
+            songs = self._recommend(probs, turn.song_strategy, turn.song_language, turn.exclude_songs,
+                                    SONGS_PER_TURN, turn.submood)
         except HaruError as e:
             yield NoticeEvent(e)
             return []
