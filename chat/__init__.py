@@ -44,7 +44,7 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
         backend=backend,
         fallback=None if config.llm_backend == "local" else get_backend("local", config),
         read_emotion=vision.read_emotion,
-        transcribe=partial(speech.transcribe, model=config.whisper_model or None),
+        transcribe=partial(speech.transcribe, config=config),
         synthesize_stream=speech.synthesize_stream if config.voice else None,
         recommend=partial(music.recommend, catalogue=music.load_catalogue(config.music_catalogue or None)),
         store=diary.open_store(config.resolved_database_url),

@@ -1,0 +1,202 @@
+"""The orchestrator with real stages: music, diary (SQLite), prompts, safety, speech, vision.
+
+The LLM is the real OpenAI-compatible backend talking to a scripted server on loopback.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import wave
+from functools import partial
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import music
+import speech
+import vision
+from chat import (AudioEvent, Companion, DoneEvent, EmotionEvent, EmptyTurnError, ErrorEvent, NoticeEvent,
+                  SavedEvent, SongsEvent, TextDelta, TextTooLongError, TranscriptEvent, Turn)
+from chat.backends import get_backend
+from core import ErrorCategory, load_config
+from diary import open_store
+from prompts import CompanionSettings, Profile
+from tests.fake_llm_server import FakeLLMServer, Reply
+from tests.speech_fixtures import spoken_wav, whisper_model  # noqa: F401  (fixture)
+from tests.vision_fixtures import jaffe_happy  # noqa: F401  (fixture)
+from tests.vision_fixtures import jaffe_dir  # noqa: F401  (fixture)
+
+REPLY = ("That sounds like a long day. ", "I'm glad you told me about it. ", "Want to rest a bit?")
+PROFILE = Profile(name="Minji", intro="A student in Seoul who loves running.")
+
+
+@pytest.fixture
+def config(tmp_path):
+    return load_config(env={"HARU_DATA_DIR": str(tmp_path)}, dotenv=None)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return open_store(f"sqlite:///{tmp_path / 'diary.db'}")
+
+
+@pytest.fixture
+def user(store):
+    return store.create_user("minji", "a long enough password", "Minji", PROFILE.intro)
+
+
+def compatible(config, server):
+    return get_backend("openai-compatible", config, base_url=server.openai_url, model="fake-model")
+
+
+def companion(config, server, store, **stages) -> Companion:
+    parts = dict(backend=compatible(config, server), recommend=music.recommend, store=store)
+    parts.update(stages)
+    return Companion(**parts)
+
+
+def run(comp: Companion, turn: Turn) -> list:
+    return list(comp.respond(turn))
+
+
+def of(events, kind):
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_typed_turn_streams_reply_suggests_songs_and_saves_one_entry(config, store, user):
+    with FakeLLMServer(default=Reply(chunks=REPLY)) as server:
+        events = run(companion(config, server, store),
+                     Turn(profile=PROFILE, user_id=user.id, text="I failed my exam today and I feel awful.",
+                          settings=CompanionSettings(language="en"), voice=False))
+        sent = server.requests[-1].body
+
+    reply = "".join(e.text for e in of(events, TextDelta))
+    assert reply == "".join(REPLY)
+    assert of(events, DoneEvent)[-1].reply == reply.strip()
+    songs = of(events, SongsEvent)[0].tracks
+    assert len(songs) == 3 and len({t.artist for t in songs}) == 3
+    # The words read as sad, so "match" songs are darker than the catalogue's middle.
+    assert np.mean([t.valence for t in songs]) < 0.5
+
+    assert sent["messages"][0]["role"] == "system"
+    everything = "\n".join(m["content"] for m in sent["messages"])
+    assert "Minji" in everything and "loves running" in everything
+    assert "I failed my exam today" in sent["messages"][-1]["content"]
+    assert sent["temperature"] == pytest.approx(0.75)
+
+    saved = of(events, SavedEvent)[0].entry
+    stored = store.get_entry(user.id, saved.id)
+    assert stored.reply == reply.strip()
+    assert stored.text == "I failed my exam today and I feel awful."
+    assert stored.text_emotion == "sad"
+    assert [s["title"] for s in stored.songs] == [t.title for t in songs]
+    assert stored.settings["llm"] == "openai-compatible:fake-model"
+
+
+def test_face_and_voice_turn_reads_the_face_transcribes_and_speaks(config, store, user, tmp_path, jaffe_happy,
+                                                                    whisper_model):
+    wav = spoken_wav("I had a wonderful day with my friends.", "en", tmp_path / "said.wav")
+    with FakeLLMServer(default=Reply(chunks=REPLY)) as server:
+        comp = companion(config, server, store,
+                         read_emotion=vision.read_emotion,
+                         transcribe=partial(speech.transcribe, model=whisper_model, config=config),
+                         synthesize_stream=speech.synthesize_stream, online_tts=False)
+        events = run(comp, Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), audio=str(wav),
+                                settings=CompanionSettings(language="en")))
+
+    assert not of(events, ErrorEvent)
+    reading = of(events, EmotionEvent)[0].reading
+    assert set(reading.probs) == set(vision.LABELS)
+    transcript = of(events, TranscriptEvent)[0].transcript
+    assert "wonderful" in transcript.text.lower()
+    clips = [e.clip for e in of(events, AudioEvent)]
+    assert len(clips) == 3                     # one per sentence of the reply
+    for clip in clips:
+        assert clip.format == "wav"
+        with wave.open(io.BytesIO(clip.data)) as w:
+            assert w.getnframes() > 0 and w.getframerate() == clip.sample_rate
+    entry = of(events, SavedEvent)[0].entry
+    assert entry.face_label == reading.label
+    assert "wonderful" in entry.transcript.lower()
+    # The first audio arrives before the turn is over: it is interleaved with the text, not appended.
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("AudioEvent") < kinds.index("SavedEvent")
+
+
+def test_face_reading_and_transcription_run_side_by_side(config, store, user):
+    both_started = threading.Barrier(2, timeout=10)
+
+    def read_emotion(image):
+        both_started.wait()      # raises BrokenBarrierError if transcription were not running too
+        return vision.EmotionReading(label="happy", probs={k: (1.0 if k == "happy" else 0.0)
+                                                           for k in vision.LABELS}, confidence=1.0)
+
+    def transcribe(audio):
+        both_started.wait()
+        return speech.Transcript(text="I am fine.", language="en", duration_s=1.0)
+
+    with FakeLLMServer(default=Reply(chunks=("Good to hear.",))) as server:
+        events = run(companion(config, server, store, read_emotion=read_emotion, transcribe=transcribe),
+                     Turn(profile=PROFILE, user_id=user.id, image=object(), audio=object(), voice=False))
+    assert not of(events, ErrorEvent)
+    assert of(events, TranscriptEvent)[0].transcript.text == "I am fine."
+
+
+@pytest.mark.parametrize("turn, error", [
+    (Turn(profile=PROFILE, text="   "), EmptyTurnError),
+    (Turn(profile=PROFILE, text="가" * 20_000), TextTooLongError),
+])
+def test_unusable_turns_get_a_message_and_reach_no_backend(config, store, turn, error):
+    with FakeLLMServer() as server:
+        events = run(companion(config, server, store), turn)
+        assert server.requests == []
+    assert [type(e) for e in events] == [ErrorEvent]
+    assert isinstance(events[0].error, error)
+    assert events[0].error.message("ko") and events[0].error.message("en")
+
+
+def test_no_face_is_a_notice_and_the_turn_goes_on(config, store, user):
+    blank = np.full((480, 640, 3), 128, np.uint8)
+    with FakeLLMServer(default=Reply(chunks=("Okay.",))) as server:
+        events = run(companion(config, server, store, read_emotion=vision.read_emotion),
+                     Turn(profile=PROFILE, user_id=user.id, image=Image.fromarray(blank), text="hello",
+                          voice=False))
+    assert isinstance(of(events, NoticeEvent)[0].notice, vision.NoFaceError)
+    assert of(events, SavedEvent)[0].entry.face_label is None
+
+
+@pytest.mark.parametrize("language, text", [
+    ("ko", "요즘 너무 힘들어서 그냥 죽고 싶어"),
+    ("en", "I want to kill myself tonight"),
+])
+def test_crisis_words_get_care_and_the_helpline_not_the_llm(config, store, user, language, text):
+    with FakeLLMServer() as server:
+        events = run(companion(config, server, store),
+                     Turn(profile=PROFILE, user_id=user.id, text=text, voice=False,
+                          settings=CompanionSettings(language=language)))
+        assert server.requests == []
+    done = of(events, DoneEvent)[0]
+    assert done.crisis and "109" in done.reply
+    assert not of(events, SongsEvent)
+    assert store.get_entry(user.id, of(events, SavedEvent)[0].entry.id).reply == done.reply
+
+
+def test_cloud_failure_falls_back_with_a_visible_notice(config, store, user):
+    with FakeLLMServer(default=Reply(status=500)) as broken, \
+            FakeLLMServer(default=Reply(chunks=("Fallback answer.",))) as spare:
+        events = run(companion(config, broken, store, fallback=compatible(config, spare)),
+                     Turn(profile=PROFILE, user_id=user.id, text="hello", voice=False))
+    notice = of(events, NoticeEvent)[0].notice
+    assert notice.category in (ErrorCategory.UNAVAILABLE, ErrorCategory.CONNECTIVITY)
+    assert "offline" in notice.message("en")
+    assert of(events, DoneEvent)[0].reply == "Fallback answer."
+    assert of(events, SavedEvent)
+
+
+def test_without_a_fallback_the_cloud_error_is_shown(config, store, user):
+    with FakeLLMServer(default=Reply(status=429, retry_after=0)) as server:
+        events = run(companion(config, server, store),
+                     Turn(profile=PROFILE, user_id=user.id, text="hello", voice=False))
+    assert of(events, ErrorEvent)[0].error.category == ErrorCategory.RATE_LIMIT
