@@ -67,7 +67,8 @@ def warmup(config: AppConfig, on_progress: Callable[[str, str], None] | None = N
 
     # The local model is warmed even with a cloud backend: it is the fallback when the cloud fails.
     local = get_backend("local", config)
-    steps = [("vision", vision.warmup), ("speech", speech.warmup), ("llm", getattr(local, "warmup", lambda: None))]
+    steps = [("vision", vision.warmup), ("speech", partial(speech.warmup, config)),
+             ("llm", getattr(local, "warmup", lambda: None))]
     status: dict[str, str] = {}
     for name, step in steps:
         if on_progress:

@@ -1,0 +1,146 @@
+"""End-to-end voice turn: end of speech -> first audio out, and -> reply done.
+
+The turn goes through the app's own wiring (``chat.build_companion``): real Whisper,
+real offline voices, a real SQLite diary. Two LLMs: (a) the embedded offline model,
+(b) a loopback OpenAI-compatible server that streams like a cloud LLM (300 ms to the
+first token, then 40 tokens/s). The same turn also runs through a naive sequential
+path (transcribe, then the whole reply, then speak all of it) so the streaming gain
+shows as a ratio. Cold start and peak memory come from a real ``python app.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from bench.common import Row
+
+REPO = Path(__file__).resolve().parents[1]
+SENTENCES = {
+    "en": "I had a really long day at school and I feel tired. Can you cheer me up a little?",
+    "ko": "오늘 학교에서 정말 긴 하루를 보냈어. 조금 힘이 나는 말을 해 줄래?",
+}
+# A reply of the normal length (~300 characters) cut into ~4-character tokens, as a cloud model streams it.
+CLOUD_REPLY = ("That sounds like a really long day, and it makes sense that you feel tired. "
+               "You kept going even when it was hard, and that counts for a lot. "
+               "Maybe take ten quiet minutes tonight, with a warm drink and a song you love. "
+               "Tomorrow can start fresh. I'm proud of you for getting through today.")
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r".{1,4}", text, flags=re.S))
+
+
+def _turn_timings(companion, turn) -> tuple[float, float]:
+    from chat import AudioEvent, DoneEvent, ErrorEvent
+    t0 = time.perf_counter()
+    first_audio = None
+    for event in companion.respond(turn):
+        if isinstance(event, AudioEvent) and first_audio is None:
+            first_audio = time.perf_counter() - t0
+        if isinstance(event, ErrorEvent):
+            raise RuntimeError(event.error.en)
+        if isinstance(event, DoneEvent):
+            break
+    done = time.perf_counter() - t0
+    return (first_audio if first_audio is not None else float("nan")), done
+
+
+def _sequential_timings(companion, turn) -> tuple[float, float]:
+    """The naive path: every stage runs to completion before the next starts."""
+    import speech
+    from prompts import TurnContext, build
+    t0 = time.perf_counter()
+    transcript = companion.transcribe(turn.audio)
+    prompt = build(turn.settings, turn.profile, TurnContext(transcript=transcript.text), ())
+    reply = "".join(companion.backend.stream(prompt))
+    speech.synthesize(reply, turn.settings.language, online=False)
+    done = time.perf_counter() - t0
+    return done, done
+
+
+def _cold_start(data_dir: Path) -> float:
+    """Seconds from ``python app.py`` to the port answering."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, HARU_DATA_DIR=str(data_dir), HARU_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - t0 < 120:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return time.perf_counter() - t0
+            if proc.poll() is not None:
+                raise RuntimeError(f"app.py exited with {proc.returncode}")
+            time.sleep(0.05)
+        raise RuntimeError("app.py did not serve within 120 s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def run(quick: bool = False) -> list[Row]:
+    import chat
+    from chat.backends import get_backend
+    from core import load_config
+    from diary import open_store
+    from prompts import CompanionSettings, Profile
+    from tests.fake_llm_server import FakeLLMServer, Reply
+    from tests.speech_fixtures import spoken_wav
+
+    rows: list[Row] = []
+    work = Path(tempfile.mkdtemp(prefix="haru-bench-"))
+    config = load_config(dotenv=None, data_dir=work, online_tts=False)
+    rows.append(Row("turn", "cold start: python app.py -> serving", _cold_start(work / "cold"), "s", "<= 8 s"))
+
+    t0 = time.perf_counter()
+    status = chat.warmup(config)
+    rows.append(Row("turn", "warm-up of all offline models", time.perf_counter() - t0, "s",
+                    note=", ".join(f"{k} {v}" for k, v in status.items())))
+
+    store = open_store(f"sqlite:///{work / 'bench.db'}")
+    user = store.create_user("bench", "a long enough password", "Minji")
+    pace = Reply(chunks=_tokens(CLOUD_REPLY), first_delay_s=0.3, tokens_per_s=40)
+    repeats = 1 if quick else 3
+    with FakeLLMServer(default=pace) as server:
+        llms = {
+            "offline LLM": chat.build_companion(config, store=store),
+            "cloud-like LLM": chat.build_companion(config, store=store, backend=get_backend(
+                "openai-compatible", config, base_url=server.openai_url, model="fake-model")),
+        }
+        for language, sentence in SENTENCES.items():
+            wav = spoken_wav(sentence, language, work / f"said-{language}.wav")
+            turn = chat.Turn(profile=Profile(name="Minji"), user_id=user.id, audio=str(wav),
+                             settings=CompanionSettings(language=language, length="normal"))
+            for llm, companion in llms.items():
+                goal = "<= 1.2 s" if llm.startswith("cloud") else "<= 3 s"
+                runs = [_turn_timings(companion, turn) for _ in range(repeats)]
+                first = sorted(r[0] for r in runs)[len(runs) // 2]
+                done = sorted(r[1] for r in runs)[len(runs) // 2]
+                naive = _sequential_timings(companion, replace(turn, voice=False))[0]
+                rows += [
+                    Row("turn", f"{language}, {llm}: end of speech -> first audio", first, "s", goal,
+                        f"median of {repeats}"),
+                    Row("turn", f"{language}, {llm}: end of speech -> reply done", done, "s"),
+                    Row("turn", f"{language}, {llm}: sequential path -> first audio", naive, "s",
+                        note=f"streaming is {naive / first:.1f}x sooner"),
+                ]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows.append(Row("turn", "peak RSS, all offline models loaded", peak_mb / 1024, "GB", "<= 2.5 GB"))
+    return rows
+
+
+if __name__ == "__main__":
+    from bench.__main__ import table
+    print(table(run(quick="--quick" in sys.argv)))
