@@ -1,0 +1,120 @@
+"""Speech speed on this machine: Whisper base real-time factor and fixed cost, and each voice's
+time to first audio and real-time factor.
+
+Runs the app's own calls (``speech.transcribe``, ``speech.synthesize_stream``) with the
+configured model (joined into ``HARU_DATA_DIR`` on first use). Speech to transcribe is made by
+the offline English voice, so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+import speech
+from bench.common import Row, p50, timeit
+from core.config import load_config
+from speech.audio import SAMPLE_RATE, load_audio
+from speech.stt import default_model
+
+SENTENCES = (
+    "I went for a long walk in the park this morning, and it made me feel much better.",
+    "Work was busy today, but I finished the report I was worried about.",
+    "In the evening I called my sister and we talked for almost an hour.",
+    "Now I am a little tired, but I think I will sleep well tonight.",
+)
+REPLY = {
+    "en": "That sounds like a good day. I'm glad the walk helped. Sleep well tonight.",
+    "ko": "정말 좋은 하루였네요. 산책이 도움이 되었다니 다행이에요. 오늘 밤 푹 주무세요.",
+}
+STT_GOAL = "<= 0.15 x"
+
+
+def _speech_clip(seconds: float) -> np.ndarray:
+    """English speech at 16 kHz, sentences repeated and cut to exactly ``seconds``."""
+    spoken = [load_audio(speech.synthesize(s, "en", online=False).data) for s in SENTENCES]
+    gap = np.zeros(SAMPLE_RATE // 3, np.float32)
+    pieces: list[np.ndarray] = []
+    while sum(len(p) for p in pieces) < seconds * SAMPLE_RATE:
+        for clip in spoken:
+            pieces += [clip, gap]
+    return np.concatenate(pieces)[: int(seconds * SAMPLE_RATE)]
+
+
+def _stt_rows(repeat: int) -> list[Row]:
+    config = load_config()
+    t0 = time.perf_counter()
+    model = default_model(config)
+    rows = [Row("speech", "Whisper model load (first use, cached join)", (time.perf_counter() - t0) * 1000, "ms",
+                "", model.haru_name)]
+    times: dict[tuple[float, str], float] = {}
+    for seconds in (5.0, 30.0):
+        audio = (SAMPLE_RATE, _speech_clip(seconds))
+        for language in (None, "en"):
+            ms = p50(timeit(lambda a=audio, lang=language: speech.transcribe(a, language=lang, model=model,
+                                                                                config=config), repeat))
+            times[seconds, language or "auto"] = ms
+            label = "detect ko/en" if language is None else "language set"
+            rows.append(Row("speech", f"STT real-time factor, {seconds:g} s clip, {label}",
+                            ms / 1000 / seconds, "x", STT_GOAL, f"whisper base int8, beam 5, {ms:.0f} ms"))
+    audio = (SAMPLE_RATE, _speech_clip(30.0))
+    greedy = p50(timeit(lambda: speech.transcribe(audio, language="en", model=model, config=config, beam_size=1),
+                        repeat))
+    rows.append(Row("speech", "STT real-time factor, 30 s clip, language set, greedy (beam 1)",
+                    greedy / 1000 / 30, "x", STT_GOAL, f"{greedy:.0f} ms; not the default"))
+    for label in ("auto", "en"):
+        per_second = (times[30.0, label] - times[5.0, label]) / 25
+        overhead = times[5.0, label] - 5 * per_second
+        rows.append(Row("speech", f"STT fixed cost per utterance ({'detect ko/en' if label == 'auto' else 'language set'})",
+                        overhead, "ms", "", f"+{per_second:.0f} ms per second of speech"))
+    return rows
+
+
+def _tts_rows(repeat: int) -> list[Row]:
+    rows = []
+    for voice in speech.available_voices(online=False):
+        words = [w + " " for w in REPLY[voice.language].split()]
+
+        def first_audio(v=voice.name, lang=voice.language, deltas=words):
+            return next(speech.synthesize_stream(iter(deltas), lang, online=False, voice=v))
+
+        first_audio()                                   # load the voice outside the timing
+        ttfa = p50(timeit(first_audio, repeat))
+        clip = speech.synthesize(REPLY[voice.language], voice.language, online=False, voice=voice.name)
+        audio_s = len(load_audio(clip.data)) / SAMPLE_RATE
+        synth = p50(timeit(lambda v=voice: speech.synthesize(REPLY[v.language], v.language, online=False,
+                                                            voice=v.name), repeat))
+        rows += [Row("speech", f"TTS time to first audio, {voice.name}", ttfa, "ms", "",
+                     f"first sentence of a streamed reply, {clip.sample_rate} Hz {clip.format}"),
+                 Row("speech", f"TTS real-time factor, {voice.name}", synth / 1000 / audio_s, "x", "",
+                     f"{audio_s:.1f} s of audio in {synth:.0f} ms")]
+    # gTTS: offline machines measure how long a reply waits before the fallback speaks.
+    from speech.tts import _GTTS_BACKOFF
+
+    _GTTS_BACKOFF.reset()
+    t0 = time.perf_counter()
+    clip = speech.synthesize(REPLY["ko"], "ko", online=True)
+    first = (time.perf_counter() - t0) * 1000
+    rows.append(Row("speech", "TTS time to first audio, online chain (gTTS first)", first, "ms", "",
+                    f"answered by {clip.voice}" + ("" if clip.voice.startswith("gtts") else
+                                                   "; gTTS unreachable, failure detected then fallback")))
+    _GTTS_BACKOFF.reset()
+    return rows
+
+
+def run(quick: bool = False) -> list[Row]:
+    repeat = 1 if quick else 3
+    load_before = os.getloadavg()[0]
+    rows = _stt_rows(repeat) + _tts_rows(3 if quick else 10)
+    # Two shared cores make every number here depend on what else runs: say how busy it was.
+    rows.append(Row("speech", "machine load average (1 min) before / after", load_before, "",
+                    "", f"after: {os.getloadavg()[0]:.1f}; {os.cpu_count()} CPUs"))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv[1:]):
+        print(f"{row.metric:<58} {row.value:>9.3f} {row.unit:<4} {row.goal:<10} {row.note}")
