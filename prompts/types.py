@@ -78,3 +78,8 @@ class Prompt:
     target_chars: int = 300
     mode: str = "conversation"
     notes: tuple[str, ...] = field(default=())   # e.g. "mismatch" — echoed into the diary
+    # The same turn for small local models: English instructions with a reply-language rule and one
+    # example exchange (they echo instructions written in Korean). Empty: use ``messages``.
+    local_messages: tuple[Message, ...] = field(default=())
+    # A safe reply in the right language and tone for when a model's output fails every check.
+    fallback_reply: str = ""

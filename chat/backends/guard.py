@@ -1,0 +1,107 @@
+"""Checks on a small model's reply while it streams: language, echoed instructions, length.
+
+The embedded 1.5B model sometimes answers in the wrong language (English or Chinese for Korean),
+copies its instructions back, or runs long. :class:`ReplyGuard` lets text through one finished
+sentence at a time, so a bad start can be thrown away before the user sees it (the backend retries),
+a bad later sentence ends the reply cleanly, and the reply stops near its target length instead of at
+a hard token cut in mid-word.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Sentence ends: punctuation (Western, CJK, Korean tildes) followed by space, or a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…~])[\"'”’)\]]*\s+|\n+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
+_MARKUP = re.compile(r"^\s*(?:[-*•#>]+|\d+[.)])\s+|\*\*|__|`")
+
+# Pieces of our own instructions: seeing one in a reply means the model is echoing the prompt.
+ECHO_MARKERS = ("user_words", "user_intro", "reply only", "you are anna", "safety rule", "length:",
+                "include:", "tone:", "style:", "반말", "해요체", "지침", "안전 규칙", "system:", "assistant:",
+                "<|im_")
+
+MIN_KO_HANGUL_SHARE = 0.6    # of letters; leaves room for a song title or an English word
+MAX_EN_FOREIGN_SHARE = 0.1
+STOP_AT = 0.9                # stop once this share of the target is out...
+MAX_OVER = 1.5               # ...and never let a sentence take the reply past 150 % of it
+
+
+class Rejected(Exception):
+    """The reply went wrong before any of it was shown; the caller may retry."""
+
+
+def sentence_problem(sentence: str, language: str) -> str | None:
+    """Why this sentence must not be shown, or None when it is fine."""
+    low = sentence.lower()
+    if any(marker in low for marker in ECHO_MARKERS):
+        return "echo"
+    hangul, han, latin = (len(rx.findall(sentence)) for rx in (_HANGUL, _HAN_KANA, _LATIN))
+    letters = hangul + han + latin
+    if not letters:
+        return None
+    if language == "ko" and (han or hangul / letters < MIN_KO_HANGUL_SHARE):
+        return "language"
+    if language == "en" and (hangul + han) / letters > MAX_EN_FOREIGN_SHARE:
+        return "language"
+    return None
+
+
+def clean_sentence(sentence: str, spoken: bool) -> str:
+    """Markdown bullets/emphasis removed; emoji too when the reply will be read aloud."""
+    text = _MARKUP.sub("", sentence)
+    if spoken:
+        text = _EMOJI.sub("", text)
+    return re.sub(r"[ \t]{2,}", " ", text)
+
+
+class ReplyGuard:
+    """Feed raw deltas; get back text that is safe to show, one finished sentence at a time."""
+
+    def __init__(self, language: str, target_chars: int, spoken: bool) -> None:
+        self.language = language
+        self.target = target_chars
+        self.spoken = spoken
+        self.shown = 0
+        self.done = False
+        self._pending = ""
+
+    def feed(self, delta: str) -> str:
+        if self.done:
+            return ""
+        self._pending += delta
+        out = []
+        while not self.done and (m := _SENTENCE_END.search(self._pending)):
+            sentence, self._pending = self._pending[:m.end()], self._pending[m.end():]
+            out.append(self._accept(sentence))
+        return "".join(out)
+
+    def finish(self, truncated: bool) -> str:
+        """The last sentence when generation ended by itself; a cut-off tail is dropped."""
+        if self.done or not self._pending.strip() or (truncated and self.shown):
+            self.done = True
+            return ""
+        text = self._accept(self._pending)
+        self.done = True
+        return text
+
+    def _accept(self, sentence: str) -> str:
+        if not sentence.strip():
+            return sentence if self.shown else ""
+        problem = sentence_problem(sentence, self.language)
+        too_long = self.shown and self.shown + len(sentence.strip()) > self.target * MAX_OVER
+        if problem or too_long:
+            if not self.shown:
+                raise Rejected(problem or "length")
+            self.done = True
+            return ""
+        text = clean_sentence(sentence, self.spoken)
+        if not self.shown:
+            text = text.lstrip()
+        self.shown += len(text.strip())
+        if self.shown >= self.target * STOP_AT:
+            self.done = True
+        return text

@@ -1,0 +1,158 @@
+"""The embedded offline backend: Qwen2.5-Coder-1.5B-Instruct in-process on the CPU via xllamacpp.
+
+No key, no network. The model is small, so every reply passes through :class:`ReplyGuard`: a wrong
+language or echoed instructions at the start means one retry at a lower temperature, then the
+prompt's safe template reply; a bad later sentence or reaching the length target ends the reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import secrets
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from chat.backends._model_files import MODEL_NAME, ensure_model
+from chat.backends.guard import Rejected, ReplyGuard
+from core.config import AppConfig
+from core.errors import ErrorCategory, HaruError
+from prompts.types import Message, Prompt
+
+log = logging.getLogger(__name__)
+
+N_CTX = 4096
+RETRY_TEMPERATURE = 0.5
+# Stop words: the model starting to write the next user turn or our data tags.
+STOP = ["<user_words>", "</user_words>", "<|im_end|>", "<|endoftext|>"]
+_DONE = object()
+
+
+class LocalModelError(HaruError):
+    category = ErrorCategory.UNAVAILABLE
+
+
+def default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@lru_cache(maxsize=2)
+def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
+    """One llama.cpp server per model file, loaded on first use (~2-7 s, ~1.8 GB RAM)."""
+    try:
+        import xllamacpp
+    except ImportError as e:
+        raise LocalModelError("The offline model needs the xllamacpp package: pip install xllamacpp==2026.10.11549.",
+                              "오프라인 모델에 xllamacpp 패키지가 필요해요: pip install xllamacpp==2026.10.11549") from e
+    params = xllamacpp.CommonParams()
+    params.model.path = model_path
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.cpuparams.n_threads = n_threads
+    params.cpuparams_batch.n_threads = n_threads
+    params.verbosity = -1
+    # The library also opens an HTTP listener on a random loopback port; an unknown key keeps other
+    # programs (and web pages in the user's browser) from using it.
+    params.api_keys = [secrets.token_urlsafe(24)]
+    log.info("loading the offline model %s with %d threads", model_path, n_threads)
+    return xllamacpp.Server(params)
+
+
+class LocalBackend:
+    """Streams replies from the embedded model; ``server`` may be injected (tests, other GGUF files)."""
+
+    name = "local"
+
+    def __init__(self, config: AppConfig | None = None, *, server: Any = None, model: str = MODEL_NAME,
+                 model_path: Path | None = None, n_threads: int | None = None) -> None:
+        self.model = model
+        self._server = server
+        self._model_path = model_path
+        self._cache_dir = Path((config or AppConfig()).data_dir) / "models"
+        self._threads = n_threads or default_threads()
+
+    def warmup(self) -> None:
+        self._get_server()
+
+    def _get_server(self) -> Any:
+        if self._server is None:
+            path = self._model_path or ensure_model(self._cache_dir)
+            self._server = load_server(str(path), self._threads)
+        return self._server
+
+    def stream(self, prompt: Prompt) -> Iterator[str]:
+        messages = prompt.local_messages or prompt.messages
+        for temperature in (prompt.temperature, min(prompt.temperature, RETRY_TEMPERATURE)):
+            guard = ReplyGuard(prompt.language, prompt.target_chars, spoken=prompt.mode == "conversation")
+            try:
+                yield from self._guarded(messages, temperature, prompt.max_tokens, guard)
+                return
+            except Rejected as e:
+                log.info("offline reply rejected (%s); %s", e, "retrying" if temperature > 0 else "")
+        log.warning("offline model failed the reply checks twice; sending the template reply")
+        yield prompt.fallback_reply
+
+    def _guarded(self, messages: tuple[Message, ...], temperature: float, max_tokens: int,
+                 guard: ReplyGuard) -> Iterator[str]:
+        truncated = False
+        tokens = self.generate(messages, temperature, max_tokens)
+        try:
+            for delta, finish_reason in tokens:
+                truncated = finish_reason == "length"
+                if text := guard.feed(delta):
+                    yield text
+                if guard.done:
+                    return
+            if text := guard.finish(truncated):
+                yield text
+            if not guard.shown:
+                raise Rejected("empty")
+        finally:
+            tokens.close()
+
+    def generate(self, messages: tuple[Message, ...], temperature: float,
+                 max_tokens: int) -> Iterator[tuple[str, str | None]]:
+        """Raw ``(text delta, finish_reason)`` pairs; closing the iterator stops the generation."""
+        server = self._get_server()
+        request = {"messages": [{"role": m.role, "content": m.content} for m in messages],
+                   "temperature": temperature, "max_tokens": max_tokens, "stop": STOP, "stream": True}
+        chunks: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            if isinstance(chunk, str):
+                chunk = json.loads(chunk)
+            chunks.put(chunk)
+            return stop.is_set()     # True asks llama.cpp to stop generating
+
+        def work() -> None:
+            try:
+                server.handle_chat_completions(request, on_chunk)
+            except Exception as e:   # surfaced to the consumer below, in its own thread
+                chunks.put(e)
+            finally:
+                chunks.put(_DONE)
+
+        threading.Thread(target=work, name="haru-local-llm", daemon=True).start()
+        try:
+            while (chunk := chunks.get()) is not _DONE:
+                if isinstance(chunk, Exception) or "error" in chunk:
+                    raise LocalModelError("The offline model failed to answer; please try again.",
+                                          "오프라인 모델이 답하지 못했어요. 다시 시도해 주세요.") \
+                        from (chunk if isinstance(chunk, Exception) else RuntimeError(str(chunk["error"])))
+                for choice in chunk.get("choices", ()):
+                    text = (choice.get("delta") or {}).get("content") or ""
+                    if text or choice.get("finish_reason"):
+                        yield text, choice.get("finish_reason")
+        finally:
+            stop.set()
+
+
+def create(config: AppConfig, *, api_key: str | None = None, model: str | None = None,
+           base_url: str | None = None) -> LocalBackend:
+    """Registry entry point; the key and URL are meaningless for an in-process model."""
+    return LocalBackend(config)

@@ -1,0 +1,90 @@
+"""Crisis safety: the same check and the same reply on every backend, the offline one included.
+
+The orchestrator calls :func:`detect_crisis` on the user's words *before* any LLM sees them and, when it
+fires, sends :func:`crisis_reply` instead of a generated one, so no model (however small or jailbroken)
+can role-play past a person in danger. :func:`system_rule` goes into every system prompt as a second
+line of defence for what the patterns miss.
+
+Detection is a reviewed list of phrasings, not a model: it must work offline, instantly and the same
+way everywhere, and a missed crisis costs far more than an extra caring message, so the patterns lean
+towards recall. Everyday hyperbole ("배고파 죽겠다", "this workout is killing me") is handled by the
+patterns themselves: they need a wish or plan about one's own life, not just the word "die".
+"""
+
+from __future__ import annotations
+
+import re
+
+from prompts.render import templates
+
+__all__ = ["HELPLINE_KR", "crisis_reply", "detect_crisis", "system_rule"]
+
+HELPLINE_KR = "109"
+
+# Korean spacing is inconsistent ("죽고싶다" / "죽고 싶다"), so Korean patterns run on the text with
+# all whitespace removed.
+_KO_PATTERNS = [
+    r"죽고\s*싶",  r"죽어\s*버리고\s*싶", r"죽어야\s*겠", r"죽을\s*래", r"죽는\s*게\s*나을",
+    r"자살", r"자해", r"목숨을\s*끊", r"목을\s*매", r"극단적\s*(인\s*)?선택",
+    r"살고\s*싶지\s*않", r"살기\s*싫", r"살\s*이유가\s*없", r"살아야\s*할\s*이유", r"살아서\s*뭐",
+    r"사라지고\s*싶", r"없어지고\s*싶", r"태어나지\s*말", r"생을\s*마감", r"삶을\s*끝내",
+    r"인생을\s*끝내", r"모든\s*걸\s*끝내고\s*싶", r"세상을\s*떠나고\s*싶", r"뛰어내리고\s*싶",
+    r"뛰어내릴", r"손목을\s*(긋|그었|그을)", r"약을\s*(잔뜩|한꺼번에|다)\s*(먹|삼키)",
+    r"내가\s*없으면\s*(다들|모두)?\s*(더\s*)?(편할|행복할|나을)",
+]
+# "자살골" (an own goal) and "자살 예방" (prevention campaigns) are not about the speaker.
+_KO_EXCEPTIONS = [r"자살골", r"자살\s*예방", r"자살\s*특공"]
+
+_EN_PATTERNS = [
+    r"\bsuicid(e|al)\b", r"\bkill(ing)?\s+my\s*self\b", r"\bend(ing)?\s+my\s+(own\s+)?life\b",
+    r"\btake\s+my\s+(own\s+)?life\b", r"\bend\s+it\s+all\b", r"\b(want|wanna|going)\s+(to\s+)?die\b",
+    r"\bwish\s+i\s+(was|were)\s+dead\b", r"\bwish\s+i\s+(had\s+)?never\s+(been\s+)?born\b",
+    r"\bbetter\s+off\s+(dead|without\s+me)\b", r"\bdon'?t\s+want\s+to\s+(live|be\s+alive|exist|wake\s+up)\b",
+    r"\bno\s+(reason|point)\s+(to|in)\s+(live|living|going\s+on)\b", r"\bhurt(ing)?\s+my\s*self\b",
+    r"\bself[-\s]?harm", r"\bcut(ting)?\s+my\s*self\b", r"\boverdose\b",
+    r"\bjump\s+off\s+(a|the)\s+(bridge|roof|building)\b", r"\bnot\s+(be\s+)?(here|around)\s+anymore\b",
+    r"\bdisappear\s+forever\b", r"\bcan'?t\s+go\s+on\s+(living|like\s+this)\b",
+]
+_EN_EXCEPTIONS = [r"\bsuicide\s+squad\b", r"\bsuicide\s+prevention\b", r"\bsuicide\s+doors?\b"]
+
+_KO_RE = re.compile("|".join(_KO_PATTERNS))
+_KO_EXCEPT_RE = re.compile("|".join(_KO_EXCEPTIONS))
+_EN_RE = re.compile("|".join(_EN_PATTERNS))
+_EN_EXCEPT_RE = re.compile("|".join(_EN_EXCEPTIONS))
+
+
+def detect_crisis(text: str) -> bool:
+    """True when the words speak of self-harm or suicide (Korean or English)."""
+    if not text:
+        return False
+    compact = re.sub(r"\s+", "", text)
+    if _KO_RE.search(_KO_EXCEPT_RE.sub("", compact)):
+        return True
+    english = re.sub(r"\s+", " ", text.lower().replace("\u2019", "'"))
+    return bool(_EN_RE.search(_EN_EXCEPT_RE.sub("", english)))
+
+
+_REPLY = {
+    "ko": ("{name}, 그렇게 힘든 마음을 말해 줘서 정말 고마워요. 지금 많이 아프고 지쳤다는 게 느껴져요. "
+           "당신은 혼자가 아니에요. 지금 바로 자살예방상담전화 109(24시간, 무료)에 전화하면 "
+           "이야기를 들어 줄 사람이 있어요. 위험이 급하다면 112나 119에 바로 연락해 주세요. "
+           "믿을 수 있는 사람 한 명에게 지금 마음을 알려 주는 것도 큰 도움이 돼요. 저도 여기 있을게요."),
+    "en": ("{name}, thank you for telling me how much you're hurting. That sounds so heavy, and you "
+           "don't have to carry it alone. Please reach out right now: in Korea, call 109 (suicide "
+           "prevention line, free, 24 hours); elsewhere, call your local emergency number or a crisis "
+           "line. If you are in immediate danger, call 112 or 119 in Korea, or your local emergency "
+           "services. It can also help to tell one person you trust how you feel tonight. I'm here with you."),
+}
+
+
+
+def crisis_reply(language: str, name: str = "") -> str:
+    """The fixed caring reply with the helplines, addressed to ``name`` when known."""
+    lang = "ko" if language == "ko" else "en"
+    who = name.strip() or ("친구" if lang == "ko" else "Friend")
+    return _REPLY[lang].format(name=who)
+
+
+def system_rule(language: str) -> str:
+    """The safety paragraph every system prompt carries (it lives with the other prompt templates)."""
+    return templates("full", "ko" if language == "ko" else "en")["safety"]
