@@ -29,7 +29,7 @@ _KO_PATTERNS = [
     r"살고\s*싶지\s*않", r"살기\s*싫", r"살\s*이유가\s*없", r"살아야\s*할\s*이유", r"살아서\s*뭐",
     r"사라지고\s*싶", r"없어지고\s*싶", r"태어나지\s*말", r"생을\s*마감", r"삶을\s*끝내",
     r"인생을\s*끝내", r"모든\s*걸\s*끝내고\s*싶", r"세상을\s*떠나고\s*싶", r"뛰어내리고\s*싶",
-    r"뛰어내릴", r"손목을\s*(긋|그었|그을)", r"약을\s*(잔뜩|한꺼번에|다)\s*(먹|삼키)",
+    r"뛰어내릴", r"손목을\s*(긋|그었|그을)", r"약을\s*((잔뜩|한꺼번에|전부|다)\s*)+(먹|삼키)",
     r"내가\s*없으면\s*(다들|모두)?\s*(더\s*)?(편할|행복할|나을)",
 ]
 # "자살골" (an own goal) and "자살 예방" (prevention campaigns) are not about the speaker.
@@ -42,6 +42,7 @@ _EN_PATTERNS = [
     r"\bbetter\s+off\s+(dead|without\s+me)\b", r"\bdon'?t\s+want\s+to\s+(live|be\s+alive|exist|wake\s+up)\b",
     r"\bno\s+(reason|point)\s+(to|in)\s+(live|living|going\s+on)\b", r"\bhurt(ing)?\s+my\s*self\b",
     r"\bself[-\s]?harm", r"\bcut(ting)?\s+my\s*self\b", r"\boverdose\b",
+    r"\btake\s+all\s+(of\s+)?(my|the)\s+(pills|meds|medication|tablets)\b",
     r"\bjump\s+off\s+(a|the)\s+(bridge|roof|building)\b", r"\bnot\s+(be\s+)?(here|around)\s+anymore\b",
     r"\bdisappear\s+forever\b", r"\bcan'?t\s+go\s+on\s+(living|like\s+this)\b",
 ]

@@ -16,7 +16,7 @@ LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 # Korean is matched on stems without spaces (verb endings vary: 슬프다/슬퍼/슬펐어), English on words.
 _KO = {
-    "happy": ["행복", "기쁘", "기뻐", "기뻤", "좋았", "좋아", "좋다", "신나", "신났", "즐거", "즐겁", "설레", "설렜",
+    "happy": ["행복", "기쁘", "기뻐", "기뻤", "좋았", "좋아", "좋다", "신나", "신났", "신난", "ㅎㅎ", "ㅋㅋ", "즐거", "즐겁", "설레", "설렜",
               "뿌듯", "감사", "고마", "웃었", "웃음", "최고", "다행", "만족", "합격", "재밌", "재미있", "행운", "상쾌"],
     "sad": ["슬프", "슬퍼", "슬펐", "우울", "속상", "눈물", "울었", "울고", "울컥", "외로", "외롭", "그립", "그리워",
             "힘들", "힘든", "지쳤", "지친", "지쳐", "허무", "공허", "서운", "아쉽", "아쉬", "실망", "망쳤", "상처",
@@ -30,10 +30,10 @@ _KO = {
 _EN = {
     "happy": ["happy", "glad", "great", "joy", "joyful", "excited", "wonderful", "amazing", "awesome", "fun",
               "proud", "grateful", "thankful", "love", "loved", "relieved", "delighted", "good", "fantastic",
-              "smile", "smiled", "laughed", "passed", "celebrate", "celebrated", "lucky"],
+              "smile", "smiled", "laughed", r"passed(?!\s+away)", "celebrate", "celebrated", "lucky"],
     "sad": ["sad", "unhappy", "depressed", "down", "lonely", "cry", "cried", "crying", "tears", "miss",
             "missed", "tired", "exhausted", "hurt", "upset", "disappointed", "heartbroken", "miserable",
-            "empty", "lost", "failed", "grief", "gloomy", "hopeless"],
+            "empty", "lost", "failed", "grief", "gloomy", "hopeless", r"passed\s+away", "died", "funeral"],
     "angry": ["angry", "mad", "furious", "annoyed", "annoying", "irritated", "hate", "hated", "rage",
               "frustrated", "frustrating", "unfair", "pissed", "fought", "yelled"],
     "fear": ["afraid", "scared", "fear", "anxious", "anxiety", "worried", "worry", "nervous", "terrified",
@@ -59,15 +59,19 @@ def estimate_text_emotion(text: str) -> str | None:
         return None
     compact = re.sub(r"\s+", "", text)
     lower = text.lower().replace("\u2019", "'")
-    scores = dict.fromkeys(LABELS, 0)
-    negated = len(_KO_NEGATED.findall(compact)) + len(_EN_NEGATED.findall(lower))
+    # Per label: how often it is named, then how late (the feeling after a "but" is usually the real one).
+    scores = {label: [0, -1.0] for label in LABELS}
+    negated = _KO_NEGATED.findall(compact) + _EN_NEGATED.findall(lower)
     compact = _KO_NEGATED.sub("", compact)
     lower = _EN_NEGATED.sub(" ", lower)
-    scores["sad"] += negated
+    scores["sad"][0] += len(negated)
     for label in _KO:
-        scores[label] += len(_KO_RE[label].findall(compact)) + len(_EN_RE[label].findall(lower))
-    best = max(scores, key=lambda label: scores[label])   # ties: the earlier label in LABELS order
-    return best if scores[best] > 0 else "neutral"
+        for pattern, source in ((_KO_RE[label], compact), (_EN_RE[label], lower)):
+            for match in pattern.finditer(source):
+                scores[label][0] += 1
+                scores[label][1] = max(scores[label][1], match.end() / len(source))
+    best = max(LABELS, key=lambda label: scores[label])
+    return best if scores[best][0] > 0 else "neutral"
 
 
 def is_mismatch(face_label: str | None, face_confidence: float, text_emotion: str | None) -> bool:
