@@ -34,7 +34,7 @@ class Reply:
 class Seen:
     method: str
     path: str
-    headers: dict
+    headers: dict                    # names in lower case
     body: dict
 
 
@@ -118,19 +118,23 @@ def _error_body(anthropic: bool, status: int) -> dict:
     return {"error": {"message": f"fake {kind}", "type": kind, "code": kind}}
 
 
+def _lower(headers) -> dict:
+    return {key.lower(): value for key, value in headers.items()}
+
+
 def _handler_for(server: FakeLLMServer):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:   # keep test output clean
             pass
 
         def do_GET(self) -> None:
-            server.record(Seen("GET", self.path, dict(self.headers), {}))
+            server.record(Seen("GET", self.path, _lower(self.headers), {}))
             self._json(200, {"object": "list", "data": [
                 {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in server.models]})
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            reply = server.next_reply(Seen("POST", self.path, dict(self.headers), body))
+            reply = server.next_reply(Seen("POST", self.path, _lower(self.headers), body))
             anthropic = self.path.endswith("/messages")
             if reply.status != 200:
                 headers = {} if reply.retry_after is None else {"retry-after": str(reply.retry_after)}
