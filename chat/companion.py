@@ -168,7 +168,10 @@ class Companion:
 
         backend = self._backend_for(turn)
         reply_parts: list[str] = []
-        yield from self._speak_while_streaming(turn, backend, prompt, reply_parts)
+        for event in self._speak_while_streaming(turn, backend, prompt, reply_parts):
+            if isinstance(event, NoticeEvent) and isinstance(event.notice, FallbackNotice):
+                backend = self.fallback   # the diary must record the model that really answered
+            yield event
         reply = "".join(reply_parts).strip()
 
         draft = EntryDraft(
