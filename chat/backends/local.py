@@ -59,7 +59,12 @@ def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
     # programs (and web pages in the user's browser) from using it.
     params.api_keys = [secrets.token_urlsafe(24)]
     log.info("loading the offline model %s with %d threads", model_path, n_threads)
-    return xllamacpp.Server(params)
+    try:
+        return xllamacpp.Server(params)
+    except RuntimeError as e:   # llama.cpp only says "failed to init server", whatever is wrong with the file
+        raise LocalModelError(f"The offline model file {model_path} is missing or damaged and cannot be loaded.",
+                              f"오프라인 모델 파일 {model_path} 이(가) 없거나 손상되어 불러올 수 없어요.",
+                              category=ErrorCategory.CONFIG) from e
 
 
 class LocalBackend:
@@ -73,7 +78,7 @@ class LocalBackend:
         self._server = server
         self._model_path = model_path
         self._cache_dir = Path((config or AppConfig()).data_dir) / "models"
-        self._threads = n_threads or default_threads()
+        self.threads = n_threads or default_threads()
 
     def warmup(self) -> None:
         self._get_server()
@@ -81,7 +86,7 @@ class LocalBackend:
     def _get_server(self) -> Any:
         if self._server is None:
             path = self._model_path or ensure_model(self._cache_dir)
-            self._server = load_server(str(path), self._threads)
+            self._server = load_server(str(path), self.threads)
         return self._server
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
