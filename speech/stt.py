@@ -111,8 +111,13 @@ def load_model(path: str, cpu_threads: int = 0) -> Any:
     from faster_whisper import WhisperModel
 
     threads = cpu_threads or min(4, os.cpu_count() or 1)
-    model = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads,
-                         local_files_only=True)
+    try:
+        model = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads,
+                             local_files_only=True)
+    except (RuntimeError, ValueError, OSError) as e:   # CTranslate2 says "unsupported version" for garbage
+        raise HaruError(f"The speech model in {path} is damaged and cannot be loaded: {e}",
+                        f"{path} 의 음성 인식 모델 파일이 손상되어 불러올 수 없어요.",
+                        category=ErrorCategory.CONFIG) from e
     # WhisperModel keeps no trace of where it came from; transcripts record it.
     model.haru_name = Path(path).name
     return model
