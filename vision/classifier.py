@@ -51,7 +51,13 @@ class EmotionClassifier:
         if not (path / "config.json").is_file():
             raise HaruError(f"The emotion model is missing ({path / 'config.json'} not found).",
                             "감정 인식 모델 파일이 없어요.", category=ErrorCategory.CONFIG)
-        model = ViTForImageClassification.from_pretrained(path, dtype=torch.float32)
+        try:
+            model = ViTForImageClassification.from_pretrained(path, dtype=torch.float32)
+        except Exception as e:  # safetensors, JSON and torch each raise their own kind for a damaged file
+            raise HaruError(f"The emotion model in {path} is damaged and cannot be loaded ({type(e).__name__}); "
+                            "restore the files in that folder.",
+                            f"{path} 의 감정 인식 모델 파일이 손상되어 불러올 수 없어요. 폴더의 파일을 복구해 주세요.",
+                            category=ErrorCategory.CONFIG) from e
         calibration = path / CALIBRATION_FILE
         info = json.loads(calibration.read_text()) if calibration.is_file() else {}
         kwargs.setdefault("temperature", info.get("temperature", 1.0))
