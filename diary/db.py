@@ -39,7 +39,13 @@ def make_engine(database_url: str, busy_timeout_s: float = 10.0) -> Engine:
             # every pooled connection would get its own empty in-memory database
             raise HaruError("The diary needs a SQLite file, not an in-memory database.",
                             "일기장은 메모리 DB가 아닌 SQLite 파일이 필요해요.", category=ErrorCategory.CONFIG)
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise HaruError(f"Cannot create the diary folder {folder} ({e.strerror}): check HARU_DATA_DIR / DATABASE_URL.",
+                            f"일기장 폴더 {folder} 를 만들 수 없어요 ({e.strerror}). HARU_DATA_DIR / DATABASE_URL 을 확인해 주세요.",
+                            category=ErrorCategory.CONFIG) from e
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_timeout=busy_timeout_s)
         event.listen(engine, "connect", partial(_sqlite_connect, busy_ms=round(busy_timeout_s * 1000)))
         event.listen(engine, "begin", _sqlite_begin)
