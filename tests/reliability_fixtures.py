@@ -94,9 +94,9 @@ def make_companion(backend, **parts) -> Companion:
 
 
 def turn(text: str = "", *, language: str = "en", user_id: int | None = None, name: str = "Mina",
-         **kwargs) -> Turn:
+         voice: bool = False, **kwargs) -> Turn:
     return Turn(profile=Profile(name), settings=CompanionSettings(language=language, length="short"),
-                user_id=user_id, text=text, voice=False, **kwargs)
+                user_id=user_id, text=text, voice=voice, **kwargs)
 
 
 @dataclass
