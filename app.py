@@ -37,6 +37,7 @@ from core import APOLOGY, AppConfig, HaruError, help_text, load_config  # noqa: 
 import music  # noqa: E402
 from music.types import STRATEGIES, SUBMOODS  # noqa: E402
 from prompts.types import ATTITUDES, COMPOSITIONS, INTENSITIES, LENGTHS, CompanionSettings, Message, Profile  # noqa: E402
+import vision  # noqa: E402
 from webui import render  # noqa: E402
 from webui.strings import LANGUAGES, pick_language, t  # noqa: E402
 
@@ -292,6 +293,10 @@ class Handlers:
         self.export_dir = export_dir
         self.defaults = Prefs(reply_language=config.language, voice=config.voice)
 
+    def models(self, session: Session):
+        """Model loading progress; the page polls it until every model has loaded or failed."""
+        return self.warmup.html(session.language), gr.Timer(active=not self.warmup.done.is_set())
+
     def new_session(self) -> Session:
         return Session(language=self.config.language, prefs=self.defaults)
 
@@ -316,10 +321,12 @@ class Handlers:
                 gr.update(visible=True), gr.update(visible=False), gr.update(visible=False), "", "", "")
 
     def locale(self, session: Session, browser: str):
-        """The browser's language and time zone, sent once by the page on load."""
+        """The browser's language and time zone, sent once by the page on load; the calendar opens on
+        the browser's current month."""
         lang_tag, _, tz = (browser or "").partition("|")
         language = session.prefs.ui_language or pick_language(lang_tag, self.config.language)
-        return replace(session, language=language, tz=_valid_zone(tz.strip() or session.tz))
+        session = replace(session, language=language, tz=_valid_zone(tz.strip() or session.tz))
+        return session, _today(session).strftime("%Y-%m")
 
     # ---- talk
     def talk(self, session: Session, text: str, audio, image, muted: bool) -> Iterator[tuple]:
@@ -336,11 +343,14 @@ class Handlers:
             yield comment, view.banner(), session, gr.update() if view.done is None else ""
 
     def _turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool):
-        first = True
+        first, voiced = True, False
         for view, session in self._run_turn(session, text, audio, image, mode=mode, voice=voice):
             clear = (None if first else gr.update())
+            # The player's stream opens with the first voice chunk; a turn without voice leaves it alone
+            # instead of handing the browser an empty playlist.
+            voiced = voiced or view.audio is not None
             yield (view.chat_messages(), view.emotion or render.emotion_html(None, {}, session.language),
-                   view.transcript, view.audio, view.songs, view.banner(), session,
+                   view.transcript, view.audio if voiced else gr.skip(), view.songs, view.banner(), session,
                    "" if first else gr.update(), clear, clear)
             first = False
 
@@ -435,8 +445,7 @@ class Handlers:
     @guarded
     def report(self, session: Session, period: str, progress=gr.Progress()):
         progress(0.1, desc=t("stats.report_working", session.language))
-        return self.store.mood_report(session.user(), period=period, language=session.language,
-                                      llm=self.companion.write, tz=session.tz)
+        return self.store.mood_report(session.user(), period=period, language=session.language, tz=session.tz)
 
     # ---- settings and profile
     @guarded
@@ -447,7 +456,8 @@ class Handlers:
         prefs = Prefs(attitude=attitude, composition=tuple(composition or ()), intensity=intensity,
                       length=length, reply_language=reply_language, ui_language=ui_language or "",
                       voice=bool(voice), song_strategy=song_strategy, song_language=song_language,
-                      submood=submood or "", llm_backend=llm_backend or "", llm_model=(llm_model or "").strip(),
+                      submood="" if submood in ("", None, "none") else submood,
+                      llm_backend=llm_backend or "", llm_model=(llm_model or "").strip(),
                       base_url=(base_url or "").strip())
         prefs.companion()
         self.store.save_settings(user_id, asdict(prefs))
@@ -490,14 +500,17 @@ class Handlers:
 
     # ---- live mirror
     def mirror(self, session: Session, frame, smoother):
-        import vision
+        """One webcam frame in, the emotion smoothed over the last frames out; no face says why."""
         smoother = smoother or vision.EmotionSmoother()
+        note = ""
         try:
             reading = vision.read_emotion(frame)
         except HaruError as e:
-            return render.emotion_html(None, {}, session.language, note=e.message(session.language)), smoother
-        label, probs = smoother.update(reading)
-        return render.emotion_html(label, probs, session.language), smoother
+            reading, note = None, e.message(session.language)
+        smoothed = smoother.update(reading)
+        if smoothed is None:
+            return render.emotion_html(None, {}, session.language, note=note), smoother
+        return render.emotion_html(smoothed.label, smoothed.probs, session.language), smoother
 
 
 def _today(session: Session) -> date:
@@ -656,10 +669,12 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                 # ---- calendar and stats
                 with L(gr.Tab(t("tab.calendar", lang), id="calendar"), label="tab.calendar") as cal_tab:
                     with gr.Row(equal_height=True):
-                        prev_btn = L(gr.Button(t("cal.prev", lang), scale=0, elem_id="cal-prev"), value="cal.prev")
+                        prev_btn = L(gr.Button(t("cal.prev", lang), size="sm", scale=0, elem_id="cal-prev"),
+                                     value="cal.prev")
                         month = L(gr.Textbox(date.today().strftime("%Y-%m"), label=t("cal.month", lang), scale=1,
                                              elem_id="cal-month"), label="cal.month")
-                        next_btn = L(gr.Button(t("cal.next", lang), scale=0, elem_id="cal-next"), value="cal.next")
+                        next_btn = L(gr.Button(t("cal.next", lang), size="sm", scale=0, elem_id="cal-next"),
+                                     value="cal.next")
                     L(gr.Markdown(t("cal.hint", lang)), value="cal.hint")
                     cal = gr.HTML("", js_on_load=CALENDAR_JS, elem_id="cal-grid")
                     with gr.Row(equal_height=True):
@@ -746,21 +761,23 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # ---- wiring
         settings_widgets = [s_attitude, s_comp, s_intensity, s_length, s_voice, s_reply_lang, s_ui_lang, s_strategy,
                             s_song_lang, s_submood, s_backend, s_model, s_key, s_base]
-        labelled = L.components
+        labelled = L.components + [hello, models]
 
         def relabel(s: Session):
-            return L.updates(s.language)
+            hello_text = t("app.hello", s.language, name=s.name) if s.user_id is not None else ""
+            return L.updates(s.language) + [hello_text, h.warmup.html(s.language)]
 
         def show_session(s: Session):
             return h.settings_values(s) + [[{"role": m.role, "content": m.content} for m in s.history]]
 
         private = dict(api_visibility="private", queue=False)
+        # Registered first so the public endpoint gets the plain name /calendar.
+        month.submit(h.calendar, [session, month, day_box], cal, api_name="calendar")
 
         demo.load(None, None, browser, js=BROWSER_JS, **private)
-        browser.change(h.locale, [session, browser], session, **private).then(relabel, session, labelled,
-                                                                            **private)
-        ticker.tick(lambda s: (h.warmup.html(s.language), gr.Timer(active=not h.warmup.done.is_set())),
-                    session, [models, ticker], **private)
+        browser.change(h.locale, [session, browser], [session, month], **private).then(
+            relabel, session, labelled, **private)
+        ticker.tick(h.models, session, [models, ticker], api_name="models", queue=False)
 
         entered = [session, auth_col, main_col, logout_btn, hello, login_pw, su_pw]
         after_entry = dict(fn=show_session, inputs=session,
@@ -794,7 +811,6 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
             h.calendar, [session, month], cal, **private)
 
         cal_tab.select(h.calendar, [session, month, day_box], cal, **private)
-        month.submit(h.calendar, [session, month, day_box], cal, api_name="calendar")
         for btn, step in ((prev_btn, -1), (next_btn, 1)):
             btn.click(functools.partial(h.shift_month, step=step), [session, month], month, **private).then(
                 h.calendar, [session, month, day_box], cal, **private)
@@ -843,6 +859,7 @@ def main(argv: list[str] | None = None) -> None:
     config = load_config(**overrides)
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # gradio's own health checks, one line each
     data_dir = Path(config.data_dir)
     # Recordings, photos and exports stay inside the data dir, and delete_cache sweeps them.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir / "uploads"))

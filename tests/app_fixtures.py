@@ -29,6 +29,8 @@ from tests.conftest import REPO, SHARED_DATA, require
 FACE_FILE = SHARED_DATA / "jaffe" / "happy" / "KA.HA1.29.tiff"
 SPOKEN_SENTENCE = "Today was a really good day. I went for a walk in the park with my friend."
 START_TIMEOUT_S = 90
+# Joined model files (~1.3 GB) are kept between runs here instead of in each throwaway data dir.
+MODEL_CACHE = REPO / ".cache" / "models"
 PASSWORD = "correct horse battery"
 
 
@@ -63,6 +65,9 @@ def start_app(data_dir: Path, **env: str) -> AppServer:
     """``python app.py`` on a free port with its own data dir and SQLite; returns once it serves pages."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
+    MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "models").exists():
+        (data_dir / "models").symlink_to(MODEL_CACHE, target_is_directory=True)
     log_path = data_dir / "app.log"
     child_env = {**os.environ, "HARU_DATA_DIR": str(data_dir), "HARU_PORT": str(port), "HARU_HOST": "127.0.0.1",
                  "DATABASE_URL": "", "HARU_LANGUAGE": "en", "HARU_ONLINE_TTS": "false", "HARU_LLM": "local",
@@ -87,6 +92,23 @@ def start_app(data_dir: Path, **env: str) -> AppServer:
     raise RuntimeError(f"app did not serve within {START_TIMEOUT_S} s:\n{server.log_tail()}")
 
 
+def wait_for_models(url: str, timeout_s: float = 600) -> str:
+    """Block until the app's background warm-up has finished; returns its final status text."""
+    import httpx
+    from gradio_client import Client
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:   # while models load the two cores are busy, so a single request may time out
+            status = Client(url, verbose=False).predict(api_name="/models")[0]
+        except httpx.TimeoutException:
+            continue
+        if "haru-notice" not in status or "could not load" in status:
+            return status
+        time.sleep(1)
+    raise TimeoutError(f"models still loading after {timeout_s} s")
+
+
 _shared: AppServer | None = None
 
 
@@ -97,6 +119,7 @@ def shared_app() -> AppServer:
         folder = Path(tempfile.mkdtemp(prefix="haru-app-test-"))
         _shared = start_app(folder)
         atexit.register(_shared.stop)
+        wait_for_models(_shared.url)
     return _shared
 
 

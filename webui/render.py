@@ -153,7 +153,7 @@ CSS = """
 .haru-avatar{flex:none;width:2.2em;height:2.2em;border-radius:50%;background:#f48fb1;color:#fff;
   display:flex;align-items:center;justify-content:center;font-weight:700}
 .haru-comment-body p{margin:.2em 0;white-space:pre-wrap}
-.haru-calendar table{width:100%;border-collapse:separate;border-spacing:.25em;table-layout:fixed}
+.haru-calendar table{width:100%;border-collapse:separate;border-spacing:.25em;table-layout:fixed;border:none!important}
 .haru-calendar th,.haru-calendar td{border:none!important;padding:0!important;background:none!important}
 .haru-calendar th{font-weight:500;color:var(--body-text-color-subdued)}
 .haru-cal-title{font-size:1.2em;font-weight:600;margin-bottom:.3em}
