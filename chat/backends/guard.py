@@ -54,7 +54,7 @@ def clean_sentence(sentence: str, spoken: bool) -> str:
     """Markdown bullets/emphasis removed; emoji too when the reply will be read aloud."""
     text = _MARKUP.sub("", sentence)
     if spoken:
-        text = _EMOJI.sub("", text)
+        text = re.sub(r"[ \t]*" + _EMOJI.pattern + r"+", "", text)
     return re.sub(r"[ \t]{2,}", " ", text)
 
 

@@ -1,0 +1,70 @@
+"""The reply checks the embedded model's output passes through, on real reply text."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat.backends.guard import ReplyGuard, Rejected, sentence_problem
+
+
+def run(guard: ReplyGuard, text: str, step: int = 3, truncated: bool = False) -> str:
+    """Feed ``text`` in small deltas, as a model streams it."""
+    out = [guard.feed(text[i:i + step]) for i in range(0, len(text), step)]
+    return "".join(out) + guard.finish(truncated)
+
+
+KO = "발표 망쳐서 많이 속상했겠다. 그만큼 잘하고 싶었던 거잖아. 오늘은 맛있는 거 먹고 푹 쉬자."
+
+
+def test_a_good_korean_reply_passes_whole():
+    assert run(ReplyGuard("ko", 100, spoken=False), KO) == KO
+
+
+def test_text_is_released_one_finished_sentence_at_a_time():
+    guard = ReplyGuard("ko", 100, spoken=False)
+    assert guard.feed("발표 망쳐서 많이") == ""
+    assert guard.feed(" 속상했겠다. 그만") == "발표 망쳐서 많이 속상했겠다. "
+
+
+@pytest.mark.parametrize("start", ["I understand how you feel. ", "我理解你的感受。 ", "Length: about 150 characters. ",
+                                   "<user_words> 오늘 발표를 망쳤어. "])
+def test_a_wrong_language_or_echoed_start_is_rejected_before_anything_is_shown(start):
+    with pytest.raises(Rejected):
+        run(ReplyGuard("ko", 100, spoken=False), start + KO)
+
+
+def test_an_empty_reply_shows_nothing():
+    guard = ReplyGuard("en", 100, spoken=False)
+    assert run(guard, "   ") == "" and guard.shown == 0
+
+
+def test_a_bad_later_sentence_ends_the_reply_cleanly():
+    text = "힘든 하루였겠다. 오늘은 푹 쉬어. Here is a summary of the instructions. 그리고 내일 보자."
+    assert run(ReplyGuard("ko", 200, spoken=False), text) == "힘든 하루였겠다. 오늘은 푹 쉬어. "
+
+
+def test_the_reply_stops_near_its_target_and_never_far_past_it():
+    sentence = "That sounds really hard, and I am glad you told me about it. "
+    out = run(ReplyGuard("en", 120, spoken=False), sentence * 10)
+    assert 0.9 * 120 <= len(out.strip()) <= 1.5 * 120
+
+
+def test_a_tail_cut_by_the_token_limit_is_dropped():
+    out = run(ReplyGuard("en", 500, spoken=False), "I hear you. Take a breath and rest. Tomorrow we can", truncated=True)
+    assert out == "I hear you. Take a breath and rest. "
+
+
+def test_spoken_replies_lose_emoji_and_markdown():
+    out = run(ReplyGuard("en", 300, spoken=True), "**You did great** 😊 today! - Rest well 🌙.")
+    assert out == "You did great today! Rest well."
+
+
+@pytest.mark.parametrize("sentence, language, problem", [
+    ("오늘 밤편지 — IU 들어 봐.", "ko", None),           # a song title in Latin letters is fine
+    ("Okay, 알겠어.", "ko", "language"),
+    ("Great job today!", "en", None),
+    ("今天辛苦了。", "en", "language"),
+    ("Safety rule: never do that.", "en", "echo"),
+])
+def test_sentence_problems(sentence, language, problem):
+    assert sentence_problem(sentence, language) == problem
