@@ -31,6 +31,10 @@ _KO_PATTERNS = [
     r"인생을\s*끝내", r"모든\s*걸\s*끝내고\s*싶", r"세상을\s*떠나고\s*싶", r"뛰어내리고\s*싶",
     r"뛰어내릴", r"손목을\s*(긋|그었|그을)", r"약을\s*((잔뜩|한꺼번에|전부|다)\s*)+(먹|삼키)",
     r"내가\s*없으면\s*(다들|모두)?\s*(더\s*)?(편할|행복할|나을)",
+    # Found missing by the reliability set: despair, passive wishes and preparations.
+    r"더\s*(는|이상)\s*못\s*버티겠", r"(사는|살아\s*있는)\s*게\s*(아무\s*)?의미가\s*없", r"내가\s*(사라져도|없어져도)",
+    r"(없어지는|사라지는)\s*게\s*나", r"유서를\s*(썼|써|쓰|남)", r"영원히\s*잠들고\s*싶",
+    r"눈을?\s*(뜨지\s*않았|안\s*떴|안\s*뜨)으?면\s*좋겠",
 ]
 # "자살골" (an own goal) and "자살 예방" (prevention campaigns) are not about the speaker.
 _KO_EXCEPTIONS = [r"자살골", r"자살\s*예방", r"자살\s*특공"]
@@ -45,6 +49,10 @@ _EN_PATTERNS = [
     r"\btake\s+all\s+(of\s+)?(my|the)\s+(pills|meds|medication|tablets)\b",
     r"\bjump\s+off\s+(a|the)\s+(bridge|roof|building)\b", r"\bnot\s+(be\s+)?(here|around)\s+anymore\b",
     r"\bdisappear\s+forever\b", r"\bcan'?t\s+go\s+on\s+(living|like\s+this)\b",
+    r"\b(goodbye|farewell)\s+(note|letter)\s+to\s+my\s+(family|parents|mom|dad|friends|kids)\b",
+    r"\b(wrote|written|writing|write|left|leave)\s+(a\s+|my\s+)?suicide\s+note\b",
+    r"\b(want|wish|hope)\b[^.!?]{0,30}\bnever\s+wake\s+up\b", r"\b(painless|quick|easy|best)\s+ways?\s+to\s+die\b",
+    r"\bhow\s+(to|do\s+i|can\s+i)\s+(die|kill\s+myself)\b(?!\s+(my|your|the)\s+hair)",
 ]
 _EN_EXCEPTIONS = [r"\bsuicide\s+squad\b", r"\bsuicide\s+prevention\b", r"\bsuicide\s+doors?\b"]
 
