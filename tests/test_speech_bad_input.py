@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import io
-import wave
-
 import numpy as np
 import pytest
 
 import speech
 from speech import BadAudioError, NothingHeardError
+from speech.audio import wav_bytes
 from tests.speech_fixtures import encode, whisper_model  # noqa: F401
 
 RATE = 48_000
 
 
 def _wav(samples: np.ndarray, rate: int = RATE) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(samples.astype(np.int16).tobytes())
-    return buf.getvalue()
+    return wav_bytes(samples.astype(np.int16), rate)
 
 
 def _noise(seconds: float, level: float) -> np.ndarray:
