@@ -867,8 +867,10 @@ def main(argv: list[str] | None = None) -> None:
     log.info("starting with %s", config.redacted())
     warmup = Warmup()
     demo = build_demo(config, warmup=warmup)
+    launch(demo, config, prevent_thread_lock=True)
+    # Models load only once the page is served, so loading never delays the start.
     warmup.start(config)
-    launch(demo, config)
+    demo.block_thread()
 
 
 if __name__ == "__main__":
