@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw
 
+import diary
 import music
 from chat import Companion, Turn
 from chat.types import DoneEvent, ErrorEvent, NoticeEvent, SavedEvent, TextDelta
@@ -83,6 +85,19 @@ def cloud_backend(kind: str, server: FakeLLMServer | KeyEchoServer, *, key: str 
 
 
 # ------------------------------------------------------------------------------------- companion
+@pytest.fixture(scope="module")
+def llm():
+    """One healthy fake LLM server per test module."""
+    with fake_llm() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A real SQLite diary per test module."""
+    return diary.open_store(f"sqlite:///{tmp_path_factory.mktemp('diary') / 'haru.db'}")
+
+
 @lru_cache(maxsize=1)
 def bundled_catalogue():
     return music.load_catalogue(None)

@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 import torch
 
-import diary
 import speech
 import vision
 from chat import ErrorEvent
 from core.errors import HaruError
-from tests.reliability_fixtures import (cartoon, cloud_backend, exif_rotated_jpeg, fake_llm, image_mode,
+from tests.reliability_fixtures import llm, store  # noqa: F401  (fixtures)
+from tests.reliability_fixtures import (cartoon, cloud_backend, exif_rotated_jpeg, image_mode,
                                         jpeg_bytes, long_wav, make_companion, oversized_jpeg, png_bomb, run, turn,
                                         two_faces, wav_bytes, webcam_photo)
 from tests.speech_fixtures import whisper_model  # noqa: F401  (a pytest fixture)
@@ -129,17 +129,6 @@ def classifier():
         hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=48,
         patch_size=12, num_channels=1, num_labels=7))
     return vision.EmotionClassifier(model, name="tiny-test-vit", bf16=False)
-
-
-@pytest.fixture(scope="module")
-def llm():
-    with fake_llm() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return diary.open_store(f"sqlite:///{tmp_path_factory.mktemp('diary') / 'haru.db'}")
 
 
 @pytest.fixture(scope="module")
