@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chat.backends.guard import ReplyGuard, Rejected, sentence_problem
+from chat.backends.guard import Rejected, ReplyGuard, last_user_words, sentence_problem
+from prompts import Message
 
 
 def run(guard: ReplyGuard, text: str, step: int = 3, truncated: bool = False) -> str:
@@ -31,6 +32,23 @@ def test_text_is_released_one_finished_sentence_at_a_time():
 def test_a_wrong_language_or_echoed_start_is_rejected_before_anything_is_shown(start):
     with pytest.raises(Rejected):
         run(ReplyGuard("ko", 100, spoken=False), start + KO)
+
+
+def test_repeating_the_users_words_as_its_own_is_rejected():
+    words = "오늘 회사에서 발표를 망쳐서 너무 속상해. 다들 나를 어떻게 볼지 걱정돼."
+    with pytest.raises(Rejected, match="copy"):
+        run(ReplyGuard("ko", 100, spoken=False, user_words=words), "다들 나를 어떻게 볼지 걱정돼요. " + KO)
+    # Naming what happened in the user's words is empathy, not copying.
+    assert run(ReplyGuard("ko", 100, spoken=False, user_words=words), KO) == KO
+    said = "오랜만에 친구들 만나서 너무 즐거웠어! 맛있는 것도 먹고."
+    echo = "오랜만에 친구들 만나서 정말 즐거웠겠다! "
+    assert run(ReplyGuard("ko", 100, spoken=False, user_words=said), echo) == echo
+
+
+def test_the_users_words_are_found_in_the_prompt():
+    messages = (Message("user", "<user_words>\nold\n</user_words>"), Message("assistant", "hi"),
+                Message("user", "Sam said:\n<user_words>\nI'm tired.\n</user_words>"))
+    assert last_user_words(messages).strip() == "I'm tired."
 
 
 def test_an_empty_reply_shows_nothing():

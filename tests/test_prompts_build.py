@@ -138,10 +138,12 @@ def test_history_is_bounded_in_tokens_and_starts_with_the_user():
 
 
 def test_safety_rule_is_in_every_system_prompt():
-    for language, marker in (("ko", "109"), ("en", "109")):
+    for language in ("ko", "en"):
         for settings in list(all_settings(language))[::7]:
             prompt = build(settings, Profile("a"), plain_turn(language, "conversation"))
-            assert marker in prompt.messages[0].content and marker in prompt.local_messages[0].content
+            assert "109" in prompt.messages[0].content
+            # The small local model recited numbers in cheerful replies, so its line names none.
+            assert "crisis helpline" in prompt.local_messages[0].content
 
 
 def test_local_prompt_is_english_with_a_reply_language_rule_and_a_stable_prefix():

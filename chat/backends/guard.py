@@ -1,7 +1,7 @@
 """Checks on a small model's reply while it streams: language, echoed instructions, length.
 
 The embedded 1.5B model sometimes answers in the wrong language (English or Chinese for Korean),
-copies its instructions back, or runs long. :class:`ReplyGuard` lets text through one finished
+copies its instructions back, repeats the user's words as if they were its own, or runs long. :class:`ReplyGuard` lets text through one finished
 sentence at a time, so a bad start can be thrown away before the user sees it (the backend retries),
 a bad later sentence ends the reply cleanly, and the reply stops near its target length instead of at
 a hard token cut in mid-word.
@@ -10,6 +10,10 @@ a hard token cut in mid-word.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
+from typing import Sequence
+
+from prompts.types import Message
 
 # Sentence ends: punctuation (Western, CJK, Korean tildes) followed by space, or a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…~])[\"'”’)\]]*\s+|\n+")
@@ -24,6 +28,11 @@ ECHO_MARKERS = ("user_words", "user_intro", "reply only", "you are anna", "safet
                 "include:", "tone:", "style:", "반말", "해요체", "지침", "안전 규칙", "system:", "assistant:",
                 "<|im_")
 
+# A sentence that is almost all the user's own words is the model speaking *as* the user. Naming what
+# happened in their words is empathy ("오랜만에 친구들 만나서 즐거웠겠다" shares ~80 %), so only
+# near-verbatim repeats count.
+MIN_COPY_CHARS = 10
+MIN_COPY_SHARE = 0.9
 MIN_KO_HANGUL_SHARE = 0.6    # of letters; leaves room for a song title or an English word
 MAX_EN_FOREIGN_SHARE = 0.1
 STOP_AT = 0.9                # stop once this share of the target is out...
@@ -34,11 +43,33 @@ class Rejected(Exception):
     """The reply went wrong before any of it was shown; the caller may retry."""
 
 
-def sentence_problem(sentence: str, language: str) -> str | None:
+def _letters_only(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def copies(sentence: str, user_words: str) -> bool:
+    a, b = _letters_only(sentence), _letters_only(user_words)
+    if not a or not b:
+        return False
+    shared = sum(block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return shared >= MIN_COPY_CHARS and shared >= MIN_COPY_SHARE * len(a)
+
+
+def last_user_words(messages: Sequence[Message]) -> str:
+    """The text inside the last ``<user_words>`` block the prompt holds."""
+    for message in reversed(messages):
+        if message.role == "user" and "<user_words>" in message.content:
+            return message.content.rsplit("<user_words>", 1)[1].split("</user_words>", 1)[0]
+    return ""
+
+
+def sentence_problem(sentence: str, language: str, user_words: str = "") -> str | None:
     """Why this sentence must not be shown, or None when it is fine."""
     low = sentence.lower()
     if any(marker in low for marker in ECHO_MARKERS):
         return "echo"
+    if copies(sentence, user_words):
+        return "copy"
     hangul, han, latin = (len(rx.findall(sentence)) for rx in (_HANGUL, _HAN_KANA, _LATIN))
     letters = hangul + han + latin
     if not letters:
@@ -61,8 +92,9 @@ def clean_sentence(sentence: str, spoken: bool) -> str:
 class ReplyGuard:
     """Feed raw deltas; get back text that is safe to show, one finished sentence at a time."""
 
-    def __init__(self, language: str, target_chars: int, spoken: bool) -> None:
+    def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "") -> None:
         self.language = language
+        self.user_words = user_words
         self.target = target_chars
         self.spoken = spoken
         self.shown = 0
@@ -91,7 +123,7 @@ class ReplyGuard:
     def _accept(self, sentence: str) -> str:
         if not sentence.strip():
             return sentence if self.shown else ""
-        problem = sentence_problem(sentence, self.language)
+        problem = sentence_problem(sentence, self.language, self.user_words)
         too_long = self.shown and self.shown + len(sentence.strip()) > self.target * MAX_OVER
         if problem or too_long:
             if not self.shown:

@@ -1,7 +1,7 @@
 """The embedded offline backend: Qwen2.5-Coder-1.5B-Instruct in-process on the CPU via xllamacpp.
 
 No key, no network. The model is small, so every reply passes through :class:`ReplyGuard`: a wrong
-language or echoed instructions at the start means one retry at a lower temperature, then the
+language, echoed instructions or the user's own words repeated at the start means one retry at a lower temperature, then the
 prompt's safe template reply; a bad later sentence or reaching the length target ends the reply.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from chat.backends._model_files import MODEL_NAME, ensure_model
-from chat.backends.guard import Rejected, ReplyGuard
+from chat.backends.guard import Rejected, ReplyGuard, last_user_words
 from core.config import AppConfig
 from core.errors import ErrorCategory, HaruError
 from prompts.types import Message, Prompt
@@ -91,8 +91,10 @@ class LocalBackend:
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
         messages = prompt.local_messages or prompt.messages
+        words = last_user_words(messages)
         for temperature in (prompt.temperature, min(prompt.temperature, RETRY_TEMPERATURE)):
-            guard = ReplyGuard(prompt.language, prompt.target_chars, spoken=prompt.mode == "conversation")
+            guard = ReplyGuard(prompt.language, prompt.target_chars, spoken=prompt.mode == "conversation",
+                               user_words=words)
             try:
                 yield from self._guarded(messages, temperature, prompt.max_tokens, guard)
                 return
