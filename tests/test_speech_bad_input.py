@@ -42,6 +42,7 @@ CASES = {
     "corrupt bytes": (lambda tmp: np.random.default_rng(1).bytes(6000), BadAudioError, "couldn't read"),
     "truncated mp3": (lambda tmp: encode(_noise(2, 3000), RATE, "mp3")[:40], BadAudioError, "couldn't read"),
     "0-byte bytes": (lambda tmp: b"", BadAudioError, "empty"),
+    "wav header, no samples": (lambda tmp: _wav(np.zeros(0)), BadAudioError, "empty"),
     "0-byte file": (_zero_byte_file, BadAudioError, "empty"),
     "empty mic array": (lambda tmp: (RATE, np.zeros(0, np.int16)), BadAudioError, "empty"),
     "over-long file": (_over_long_file, BadAudioError, "longer than 5 minutes"),
