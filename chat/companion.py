@@ -114,7 +114,8 @@ class Companion:
 
         # Face and speech are independent: run them side by side, never in series.
         face_job = self._submit(self.read_emotion, turn.image) if turn.image is not None else None
-        stt_job = self._submit(self.transcribe, turn.audio) if turn.audio is not None else None
+        stt_job = (self._pool.submit(self._transcribe, turn.audio, turn.speech_language)
+                   if turn.audio is not None and self.transcribe is not None else None)
 
         reading: EmotionReading | None = None
         if face_job is not None:
@@ -203,6 +204,10 @@ class Companion:
     # ------------------------------------------------------------------ stages
     def _submit(self, fn: Callable | None, arg: Any) -> Future | None:
         return None if fn is None else self._pool.submit(fn, arg)
+
+    def _transcribe(self, audio: Any, language: str | None) -> Transcript:
+        # A known language skips detection: faster, and safer for Korean on the base model.
+        return self.transcribe(audio, language=language) if language else self.transcribe(audio)
 
     def _songs(self, turn: Turn, reading: EmotionReading | None, text_emotion: str | None):
         if self.recommend is None:

@@ -37,6 +37,7 @@ class Turn:
     history: tuple[Message, ...] = ()    # earlier turns of this session
     exclude_songs: frozenset[str] = frozenset()   # track keys already shown this session
     llm: LLMChoice | None = None         # None: the app's configured backend
+    speech_language: str | None = None   # "ko" | "en" forces Whisper's language; None detects between them
 
 
 @dataclass(frozen=True)
