@@ -29,23 +29,26 @@ from typing import Any, Callable, Iterator  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
 import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
 
 import chat  # noqa: E402
 import diary  # noqa: E402
-from diary.moods import name as mood_name  # noqa: E402
-from core import APOLOGY, AppConfig, HaruError, help_text, load_config  # noqa: E402
 import music  # noqa: E402
-from music.types import STRATEGIES, SUBMOODS  # noqa: E402
-from prompts.types import ATTITUDES, COMPOSITIONS, INTENSITIES, LENGTHS, CompanionSettings, Message, Profile  # noqa: E402
 import vision  # noqa: E402
+from chat.safety import HELPLINE_KR  # noqa: E402
+from core import APOLOGY, AppConfig, HaruError, help_text, load_config  # noqa: E402
+from diary.moods import name as mood_name  # noqa: E402
+from music.types import STRATEGIES, SUBMOODS  # noqa: E402
+from prompts.types import (ATTITUDES, COMPOSITIONS, INTENSITIES, LENGTHS, CompanionSettings,  # noqa: E402
+                           Message, Profile)
 from webui import render  # noqa: E402
 from webui.strings import LANGUAGES, pick_language, t  # noqa: E402
 
 log = logging.getLogger("haru.app")
 
 HISTORY_TURNS = 6            # earlier exchanges sent back to Anna; older ones live in the diary
+SHOWN_MESSAGES = 100         # messages kept on screen for one session
 STATS_DAYS = (7, 30, 90, 365)
-SONG_LANGUAGES = ("any", "ko", "en")
 EXPORT_MAX_AGE_S = 600       # exported files are private data: gone from the temp folder after this
 
 NOT_LOGGED_IN = diary.AuthError(t("auth.needed", "en"), t("auth.needed", "ko"))
@@ -74,9 +77,9 @@ class Prefs:
         """Saved values over ``defaults``; keys an older or newer version wrote are ignored."""
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in (saved or {}).items() if k in known}
-        if "composition" in values:
-            values["composition"] = tuple(values["composition"])
         try:
+            if "composition" in values:
+                values["composition"] = tuple(values["composition"])
             candidate = replace(defaults, **values)
             candidate.companion()
         except (TypeError, ValueError):
@@ -110,9 +113,10 @@ class Session:
         return self.user_id
 
     def llm_choice(self, config: AppConfig) -> chat.LLMChoice | None:
+        """None while the session uses the server's configured backend as it is."""
         p = self.prefs
-        if not (p.llm_backend and p.llm_backend != config.llm_backend) and not (p.llm_model or self.api_key
-                                                                                   or p.base_url):
+        other_backend = p.llm_backend not in ("", config.llm_backend)
+        if not (other_backend or p.llm_model or self.api_key or p.base_url):
             return None
         return chat.LLMChoice(backend=p.llm_backend or config.llm_backend, model=p.llm_model,
                               api_key=self.api_key, base_url=p.base_url)
@@ -175,7 +179,7 @@ class Labels:
     """Components whose words follow the screen language, and which string keys they show."""
 
     def __init__(self) -> None:
-        self._items: list[tuple[Any, dict[str, Any]]] = []
+        self._items: list[tuple[Any, str, dict[str, Any]]] = []
 
     def __call__(self, component, fmt: str = "{}", **keys):
         self._items.append((component, fmt, keys))
@@ -267,7 +271,7 @@ class TurnView:
         elif isinstance(event, chat.DoneEvent):
             self.done = event
             if event.crisis:
-                self.errors.append(t("talk.crisis", lang))
+                self.errors.append(t("talk.crisis", lang, helpline=HELPLINE_KR))
 
     def banner(self) -> str:
         return render.banner_html(self.errors, self.notices, self.info)
@@ -338,8 +342,8 @@ class Handlers:
         """Stream Anna's comment on a diary entry: (comment, messages, session, text box)."""
         for view, session in self._run_turn(session, text, None, photo, mode="diary", voice=False):
             when = view.entry.created_at if view.entry else None
-            comment = render.comment_html(self.companion_name(session), view.reply, when, session.language) \
-                if view.reply else ""
+            comment = render.comment_html(self.companion_name(session), view.reply, when, session.language,
+                                          session.tz) if view.reply else ""
             yield comment, view.banner(), session, gr.update() if view.done is None else ""
 
     def _turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool):
@@ -357,7 +361,7 @@ class Handlers:
     def _run_turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool):
         """Drive Companion.respond and keep the session's history and songs current."""
         lang = session.language
-        view = TurnView(lang, self.companion_name(session), session.history[-2 * HISTORY_TURNS:])
+        view = TurnView(lang, self.companion_name(session), session.history[-SHOWN_MESSAGES:])
         try:
             user_id = session.user()
             prefs = session.prefs
@@ -365,7 +369,8 @@ class Handlers:
                 profile=Profile(session.name, session.intro), settings=prefs.companion(), user_id=user_id,
                 text=text or "", image=image, audio=audio, mode=mode, voice=voice and prefs.voice,
                 song_strategy=prefs.song_strategy, song_language=prefs.song_language,
-                submood=prefs.submood or None, history=view.history, exclude_songs=session.shown_songs,
+                submood=prefs.submood or None, history=view.history[-2 * HISTORY_TURNS:],
+                exclude_songs=session.shown_songs,
                 llm=session.llm_choice(self.config))
             view.said = (text or "").strip()
             yield view, session
@@ -426,12 +431,13 @@ class Handlers:
     def day(self, session: Session, day: str):
         chosen = _parse_day(day)
         entries = self.store.list_entries(session.user(), chosen, tz=session.tz)
-        return render.entries_html(entries, session.language, self.companion_name(session), empty_day=chosen)
+        return render.entries_html(entries, session.language, self.companion_name(session), empty_day=chosen,
+                                   tz=session.tz)
 
     @guarded
     def entry(self, session: Session, entry_id: float):
         found = self.store.get_entry(session.user(), int(entry_id or 0))
-        return render.entries_html([found], session.language, self.companion_name(session))
+        return render.entries_html([found], session.language, self.companion_name(session), tz=session.tz)
 
     @guarded
     def stats(self, session: Session, days: int):
@@ -439,7 +445,6 @@ class Handlers:
         counts = self.store.emotion_counts(user_id, days=days, tz=session.tz)
         table = {"emotion": [f"{diary.EMOJI[k]} {mood_name(k, session.language)}" for k in counts],
                  "entries": list(counts.values())}
-        import pandas as pd   # gradio's own dependency; imported here so the app starts faster
         return pd.DataFrame(table), self.store.mood_plot(user_id, days=days, tz=session.tz)
 
     @guarded
@@ -501,6 +506,9 @@ class Handlers:
     # ---- live mirror
     def mirror(self, session: Session, frame, smoother):
         """One webcam frame in, the emotion smoothed over the last frames out; no face says why."""
+        if session.user_id is None:   # the mirror costs CPU: only for signed-in sessions
+            note = NOT_LOGGED_IN.message(session.language)
+            return render.emotion_html(None, {}, session.language, note=note), smoother
         smoother = smoother or vision.EmotionSmoother()
         note = ""
         try:
@@ -648,8 +656,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                         cam = L(gr.Image(sources=["webcam"], streaming=True, type="numpy", label=t("mirror.cam", lang),
                                          height=360, elem_id="mirror-cam",
                                          webcam_options=gr.WebcamOptions(mirror=True)), label="mirror.cam")
-                        mirror_out = gr.HTML(render.emotion_html(None, {}, lang, t("mirror.waiting", lang)),
-                                             elem_id="mirror-emotion")
+                        mirror_out = L(gr.HTML(render.emotion_html(None, {}, lang, t("mirror.waiting", lang)),
+                                               elem_id="mirror-emotion"),
+                                       render.emotion_html(None, {}, lang, "{}"), value="mirror.waiting")
 
                 # ---- diary
                 with L(gr.Tab(t("tab.diary", lang), id="diary"), label="tab.diary"):

@@ -10,6 +10,7 @@ import calendar
 from datetime import date, datetime
 from html import escape
 from typing import Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 from diary import moods
 from music.present import artist_names, reason_in
@@ -70,9 +71,13 @@ def banner_html(errors: Iterable[str] = (), notices: Iterable[str] = (), info: I
     return "".join(parts)
 
 
-def comment_html(persona: str, text: str, when: datetime | None, language: str) -> str:
+def _local(moment: datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def comment_html(persona: str, text: str, when: datetime | None, language: str, tz: str = "UTC") -> str:
     """Anna's reply to a diary entry, drawn like a friend's comment under a post."""
-    stamp = (f"<span class='haru-muted'>{escape(t('diary.saved_at', language, when=when.strftime('%Y-%m-%d %H:%M')))}"
+    stamp = (f"<span class='haru-muted'>{escape(t('diary.saved_at', language, when=_local(when, tz)))}"
              "</span>") if when else ""
     return ("<div class='haru-comment'>"
             f"<div class='haru-avatar'>{escape(persona[:1])}</div>"
@@ -104,8 +109,9 @@ def calendar_html(year: int, month: int, cells: Sequence, language: str, selecte
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def entries_html(entries: Sequence, language: str, persona: str, empty_day: date | None = None) -> str:
-    """A day's (or any list of) diary entries, newest last, each with Anna's reply."""
+def entries_html(entries: Sequence, language: str, persona: str, empty_day: date | None = None,
+                 tz: str = "UTC") -> str:
+    """A day's (or any list of) diary entries, newest last, each with Anna's reply; times in ``tz``."""
     if not entries:
         return (f"<div class='haru-muted'>{escape(t('cal.empty_day', language, day=empty_day.isoformat()))}</div>"
                 if empty_day else "")
@@ -119,7 +125,7 @@ def entries_html(entries: Sequence, language: str, persona: str, empty_day: date
         songs = ", ".join(f"{s.get('title', '')} — {s.get('artist', '')}" for s in entry.songs)
         out.append(
             f"<div class='haru-entry' data-entry-id='{entry.id}'>"
-            f"<div class='haru-muted'>#{entry.id} · {entry.created_at.strftime('%Y-%m-%d %H:%M')} · "
+            f"<div class='haru-muted'>#{entry.id} · {_local(entry.created_at, tz)} · "
             f"{escape(t('entry.mode.' + entry.mode, language))}"
             + "".join(f" · {x}" for x in (faces, words) if x) + "</div>"
             f"<p class='haru-entry-text'><b>{escape(t('entry.you', language))}</b> {escape(said)}</p>"

@@ -58,8 +58,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "talk.clear": ("New conversation", "새 대화"),
     "talk.no_face": ("No face this turn", "이번에는 얼굴이 없어요"),
     "talk.thinking": ("Anna is thinking…", "안나가 생각 중이에요…"),
-    "talk.crisis": ("If you are in danger, please call 1393 (Korea) or your local emergency number now.",
-                    "위험하다고 느껴지면 지금 바로 1393(자살예방상담전화) 또는 112/119에 연락해 주세요."),
+    "talk.crisis": ("If you are in danger, please call {helpline} (Korea, 24 hours) or your local emergency "
+                    "number now.",
+                    "위험하다고 느껴지면 지금 바로 {helpline}(자살예방상담전화, 24시간) 또는 112/119에 연락해 주세요."),
     "talk.saved": ("Saved to your diary (entry #{id}).", "일기에 저장했어요 (기록 #{id})."),
     "talk.confidence": ("confidence", "확신도"),
 
