@@ -159,8 +159,7 @@ def _messages(flavour: str, settings: CompanionSettings, profile: Profile, turn:
     name = _clean_name(profile.name, t["anonymous"])
     context, notes = _context_lines(t, name, profile, turn, text_emotion)
     messages = [Message("system", _system(t, settings, name, chars, turn.mode, context))]
-    example = t.get("example", {}).get(settings.attitude)
-    if example:
+    for example in t.get("examples", {}).get(settings.attitude, ()):
         messages += [Message("user", "\n".join([_fill(t["user_" + turn.mode], name=name),
                                                _block("user_words", example["user"])])),
                      Message("assistant", example["reply"])]

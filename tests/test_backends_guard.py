@@ -34,12 +34,13 @@ def test_a_wrong_language_or_echoed_start_is_rejected_before_anything_is_shown(s
         run(ReplyGuard("ko", 100, spoken=False), start + KO)
 
 
-def test_repeating_the_users_words_as_its_own_is_rejected():
+def test_repeating_the_users_words_as_its_own_is_skipped():
     words = "오늘 회사에서 발표를 망쳐서 너무 속상해. 다들 나를 어떻게 볼지 걱정돼."
-    with pytest.raises(Rejected, match="copy"):
-        run(ReplyGuard("ko", 100, spoken=False, user_words=words), "다들 나를 어떻게 볼지 걱정돼요. " + KO)
+    guard = ReplyGuard("ko", 100, spoken=False, user_words=words)
+    assert run(guard, "다들 나를 어떻게 볼지 걱정돼요. " + KO) == KO
+    with pytest.raises(Rejected, match="empty"):     # nothing but repeats: nothing to show
+        run(ReplyGuard("ko", 100, spoken=False, user_words=words), "오늘 회사에서 발표를 망쳐서 너무 속상해요.")
     # Naming what happened in the user's words is empathy, not copying.
-    assert run(ReplyGuard("ko", 100, spoken=False, user_words=words), KO) == KO
     said = "오랜만에 친구들 만나서 너무 즐거웠어! 맛있는 것도 먹고."
     echo = "오랜만에 친구들 만나서 정말 즐거웠겠다! "
     assert run(ReplyGuard("ko", 100, spoken=False, user_words=said), echo) == echo
@@ -51,9 +52,9 @@ def test_the_users_words_are_found_in_the_prompt():
     assert last_user_words(messages).strip() == "I'm tired."
 
 
-def test_an_empty_reply_shows_nothing():
-    guard = ReplyGuard("en", 100, spoken=False)
-    assert run(guard, "   ") == "" and guard.shown == 0
+def test_an_empty_reply_is_rejected():
+    with pytest.raises(Rejected, match="empty"):
+        run(ReplyGuard("en", 100, spoken=False), "   ")
 
 
 def test_a_bad_later_sentence_ends_the_reply_cleanly():

@@ -3,7 +3,8 @@
 The embedded 1.5B model sometimes answers in the wrong language (English or Chinese for Korean),
 copies its instructions back, repeats the user's words as if they were its own, or runs long. :class:`ReplyGuard` lets text through one finished
 sentence at a time, so a bad start can be thrown away before the user sees it (the backend retries),
-a bad later sentence ends the reply cleanly, and the reply stops near its target length instead of at
+a bad later sentence ends the reply cleanly, a sentence repeating the user's own words is skipped, and
+the reply stops near its target length instead of at
 a hard token cut in mid-word.
 """
 
@@ -112,18 +113,23 @@ class ReplyGuard:
         return "".join(out)
 
     def finish(self, truncated: bool) -> str:
-        """The last sentence when generation ended by itself; a cut-off tail is dropped."""
-        if self.done or not self._pending.strip() or (truncated and self.shown):
-            self.done = True
-            return ""
-        text = self._accept(self._pending)
+        """The last sentence when generation ended by itself (a cut-off tail is dropped).
+
+        Raises :class:`Rejected` when the whole reply left nothing to show.
+        """
+        keep = not self.done and self._pending.strip() and not (truncated and self.shown)
+        text = self._accept(self._pending) if keep else ""
         self.done = True
+        if not self.shown:
+            raise Rejected("empty")
         return text
 
     def _accept(self, sentence: str) -> str:
         if not sentence.strip():
             return sentence if self.shown else ""
         problem = sentence_problem(sentence, self.language, self.user_words)
+        if problem == "copy":
+            return ""          # the model restating the user's story: skip it, what follows is often fine
         too_long = self.shown and self.shown + len(sentence.strip()) > self.target * MAX_OVER
         if problem or too_long:
             if not self.shown:
