@@ -121,7 +121,8 @@ def _fake_cloud_rows(replies: int) -> list[Row]:
             rates.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
     return [
         Row("llm", "openai-compatible first token vs paced server p50", p50(ttfts), "ms",
-            f"~{FAKE_TTFT_S * 1000:.0f} ms + small", f"server waits {FAKE_TTFT_S * 1000:.0f} ms; p95 {p95(ttfts):.0f} ms"),
+            f"~{FAKE_TTFT_S * 1000:.0f} ms + small",
+            f"server waits {FAKE_TTFT_S * 1000:.0f} ms; p95 {p95(ttfts):.0f} ms"),
         Row("llm", "openai-compatible streamed rate vs paced server", statistics.fmean(rates), "tokens/s",
             f"~{FAKE_TOKENS_PER_S}", f"server sends {FAKE_TOKENS_PER_S} tokens/s; {replies} replies"),
     ]

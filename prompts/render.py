@@ -154,7 +154,8 @@ def bound_history(history: Sequence[Message], budget: int = HISTORY_TOKEN_BUDGET
 
 
 def _messages(flavour: str, settings: CompanionSettings, profile: Profile, turn: TurnContext,
-              history: tuple[Message, ...], chars: int, text_emotion: str | None) -> tuple[tuple[Message, ...], list[str]]:
+              history: tuple[Message, ...], chars: int,
+              text_emotion: str | None) -> tuple[tuple[Message, ...], list[str]]:
     t = templates(flavour, settings.language)
     name = _clean_name(profile.name, t["anonymous"])
     context, notes = _context_lines(t, name, profile, turn, text_emotion)

@@ -20,7 +20,8 @@ PROFILES = {"ko": Profile("민지", "대학교 3학년이고 고양이 두 마�
 WORDS = {"ko": "오늘 면접에서 떨어졌어. 괜찮은 척 웃었는데 사실 많이 속상해.",
          "en": "I didn't get the job. I smiled through it but honestly I'm really upset."}
 HISTORY = {"ko": (Message("user", "안녕, 오늘 좀 긴장돼."), Message("assistant", "무슨 일 있어? 천천히 얘기해 줘.")),
-           "en": (Message("user", "Hi, I'm a bit nervous today."), Message("assistant", "What's going on? Take your time."))}
+           "en": (Message("user", "Hi, I'm a bit nervous today."),
+                  Message("assistant", "What's going on? Take your time."))}
 MOODS = {"ko": "지난 7일: 슬픔 3일, 기쁨 2일, 무표정 2일", "en": "last 7 days: sad 3 days, happy 2 days, neutral 2 days"}
 
 

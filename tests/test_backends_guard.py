@@ -69,7 +69,8 @@ def test_the_reply_stops_near_its_target_and_never_far_past_it():
 
 
 def test_a_tail_cut_by_the_token_limit_is_dropped():
-    out = run(ReplyGuard("en", 500, spoken=False), "I hear you. Take a breath and rest. Tomorrow we can", truncated=True)
+    text = "I hear you. Take a breath and rest. Tomorrow we can"
+    out = run(ReplyGuard("en", 500, spoken=False), text, truncated=True)
     assert out == "I hear you. Take a breath and rest. "
 
 

@@ -1,11 +1,11 @@
 """Checks on a small model's reply while it streams: language, echoed instructions, length.
 
 The embedded 1.5B model sometimes answers in the wrong language (English or Chinese for Korean),
-copies its instructions back, repeats the user's words as if they were its own, or runs long. :class:`ReplyGuard` lets text through one finished
-sentence at a time, so a bad start can be thrown away before the user sees it (the backend retries),
-a bad later sentence ends the reply cleanly, a sentence repeating the user's own words is skipped, and
-the reply stops near its target length instead of at
-a hard token cut in mid-word.
+copies its instructions back, repeats the user's words as if they were its own, or runs long.
+:class:`ReplyGuard` lets text through one finished sentence at a time, so a bad start can be thrown
+away before the user sees it (the backend retries), a bad later sentence ends the reply cleanly, a
+sentence repeating the user's own words is skipped, and the reply stops near its target length
+instead of at a hard token cut in mid-word.
 """
 
 from __future__ import annotations

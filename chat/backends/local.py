@@ -1,8 +1,9 @@
 """The embedded offline backend: Qwen2.5-Coder-1.5B-Instruct in-process on the CPU via xllamacpp.
 
 No key, no network. The model is small, so every reply passes through :class:`ReplyGuard`: a wrong
-language, echoed instructions or the user's own words repeated at the start means one retry at a lower temperature, then the
-prompt's safe template reply; a bad later sentence or reaching the length target ends the reply.
+language, echoed instructions or nothing to show at the start means one retry at a lower temperature,
+then the prompt's safe template reply; sentences repeating the user's words are skipped; a bad later
+sentence or reaching the length target ends the reply.
 """
 
 from __future__ import annotations
