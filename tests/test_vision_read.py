@@ -58,7 +58,9 @@ def test_every_input_kind_reads_the_same_face(kind, jaffe_rgb, expected, classif
     r = read_emotion(image, classifier=classifier, detector=detector)
     check_reading(r, jaffe_rgb.shape)
     assert np.allclose(r.box, expected.box, atol=8)
-    assert r.probs[expected.label] == pytest.approx(expected.confidence, abs=0.1)
+    assert r.label == expected.label
+    if kind != "jpeg_cmyk":  # the only lossy route; the others carry the same grey pixels
+        assert r.probs[expected.label] == pytest.approx(expected.confidence, abs=0.02)
 
 
 @pytest.mark.parametrize("orientation, rotate", [(6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270),
