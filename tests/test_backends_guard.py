@@ -68,6 +68,15 @@ def test_the_reply_stops_near_its_target_and_never_far_past_it():
     assert 0.9 * 120 <= len(out.strip()) <= 1.5 * 120
 
 
+def test_with_a_minimum_nothing_is_shown_until_half_the_target_is_ready():
+    guard = ReplyGuard("en", 100, spoken=False, min_share=0.5)
+    assert guard.feed("Oh no. ") == ""                                     # 6 chars: held back
+    assert guard.feed("That sounds really hard, I'm so sorry. Please rest tonight. ") == \
+        "Oh no. That sounds really hard, I'm so sorry. Please rest tonight. "
+    with pytest.raises(Rejected, match="short"):
+        run(ReplyGuard("en", 100, spoken=False, min_share=0.5), "Oh no. Rest.")
+
+
 def test_a_tail_cut_by_the_token_limit_is_dropped():
     text = "I hear you. Take a breath and rest. Tomorrow we can"
     out = run(ReplyGuard("en", 500, spoken=False), text, truncated=True)

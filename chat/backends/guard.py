@@ -38,6 +38,7 @@ MIN_KO_HANGUL_SHARE = 0.6    # of letters; leaves room for a song title or an En
 MAX_EN_FOREIGN_SHARE = 0.1
 STOP_AT = 0.9                # stop once this share of the target is out...
 MAX_OVER = 1.5               # ...and never let a sentence take the reply past 150 % of it
+MIN_SHARE = 0.5              # hold text back until the reply is at least this long (see ``min_share``)
 
 
 class Rejected(Exception):
@@ -93,14 +94,19 @@ def clean_sentence(sentence: str, spoken: bool) -> str:
 class ReplyGuard:
     """Feed raw deltas; get back text that is safe to show, one finished sentence at a time."""
 
-    def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "") -> None:
+    def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "",
+                 min_share: float = 0.0) -> None:
+        """``min_share`` > 0: show nothing until that share of the target is ready, and reject a reply
+        that ends shorter (worth a retry); the price is a later first sentence."""
         self.language = language
         self.user_words = user_words
         self.target = target_chars
         self.spoken = spoken
+        self.min_chars = min_share * target_chars
         self.shown = 0
         self.done = False
         self._pending = ""
+        self._held = ""
 
     def feed(self, delta: str) -> str:
         if self.done:
@@ -110,7 +116,14 @@ class ReplyGuard:
         while not self.done and (m := _SENTENCE_END.search(self._pending)):
             sentence, self._pending = self._pending[:m.end()], self._pending[m.end():]
             out.append(self._accept(sentence))
-        return "".join(out)
+        return self._release("".join(out))
+
+    def _release(self, text: str) -> str:
+        self._held += text
+        if self.shown < self.min_chars and not self.done:
+            return ""
+        text, self._held = self._held, ""
+        return text
 
     def finish(self, truncated: bool) -> str:
         """The last sentence when generation ended by itself (a cut-off tail is dropped).
@@ -122,7 +135,9 @@ class ReplyGuard:
         self.done = True
         if not self.shown:
             raise Rejected("empty")
-        return text
+        if self.shown < self.min_chars:
+            raise Rejected("short")
+        return self._release(text)
 
     def _accept(self, sentence: str) -> str:
         if not sentence.strip():

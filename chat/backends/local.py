@@ -1,8 +1,8 @@
 """The embedded offline backend: Qwen2.5-Coder-1.5B-Instruct in-process on the CPU via xllamacpp.
 
 No key, no network. The model is small, so every reply passes through :class:`ReplyGuard`: a wrong
-language, echoed instructions or nothing to show at the start means one retry at a lower temperature,
-then the prompt's safe template reply; sentences repeating the user's words are skipped; a bad later
+language, echoed instructions, nothing to show or (first try only) less than half the target length
+means one retry at a lower temperature, then the prompt's safe template reply; sentences repeating the user's words are skipped; a bad later
 sentence or reaching the length target ends the reply.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from chat.backends._model_files import MODEL_NAME, ensure_model
-from chat.backends.guard import Rejected, ReplyGuard, last_user_words
+from chat.backends.guard import MIN_SHARE, Rejected, ReplyGuard, last_user_words
 from core.config import AppConfig
 from core.errors import ErrorCategory, HaruError
 from prompts.types import Message, Prompt
@@ -31,6 +31,8 @@ RETRY_TEMPERATURE = 0.5
 # Stop words: the model starting to write the next user turn or our data tags.
 STOP = ["<user_words>", "</user_words>", "<|im_end|>", "<|endoftext|>"]
 _DONE = object()
+# Warm-up runs in a background thread while the first turn may already want the model: one load only.
+_LOAD_LOCK = threading.Lock()
 
 
 class LocalModelError(HaruError):
@@ -85,22 +87,26 @@ class LocalBackend:
         self._get_server()
 
     def _get_server(self) -> Any:
-        if self._server is None:
-            path = self._model_path or ensure_model(self._cache_dir)
-            self._server = load_server(str(path), self.threads)
+        with _LOAD_LOCK:
+            if self._server is None:
+                path = self._model_path or ensure_model(self._cache_dir)
+                self._server = load_server(str(path), self.threads)
         return self._server
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
         messages = prompt.local_messages or prompt.messages
         words = last_user_words(messages)
-        for temperature in (prompt.temperature, min(prompt.temperature, RETRY_TEMPERATURE)):
+        # First try: hold the text until it is half the target, so a too-short reply can be retried.
+        # Second try: a short real reply beats the template.
+        for temperature, min_share in ((prompt.temperature, MIN_SHARE),
+                                       (min(prompt.temperature, RETRY_TEMPERATURE), 0.0)):
             guard = ReplyGuard(prompt.language, prompt.target_chars, spoken=prompt.mode == "conversation",
-                               user_words=words)
+                               user_words=words, min_share=min_share)
             try:
                 yield from self._guarded(messages, temperature, prompt.max_tokens, guard)
                 return
             except Rejected as e:
-                log.info("offline reply rejected (%s); %s", e, "retrying" if temperature > 0 else "")
+                log.info("offline reply at temperature %.2f rejected: %s", temperature, e)
         log.warning("offline model failed the reply checks twice; sending the template reply")
         yield prompt.fallback_reply
 
