@@ -159,3 +159,17 @@ def test_an_empty_turn_is_explained_not_answered(server):
     chat, *_, banner, _session_text, _mic, _face = client.predict("   ", None, None, True, api_name="/talk")
     assert "haru-error" in banner and "Say something" in banner
     assert chat == []
+
+
+def test_stats_and_report_follow_the_diary(server):
+    client, _ = account(server)
+    client.predict("I argued with my boss and I am still furious about it.", None, api_name="/diary_write")
+    counts, series = client.predict(30, api_name="/stats")
+    written = {label.split()[-1]: n for label, n in counts["data"]}
+    assert sum(written.values()) == 1 and set(written) == {"angry", "disgust", "fear", "happy", "sad",
+                                                           "surprise", "neutral"}
+    assert series["type"] == "matplotlib" and series["plot"].startswith("data:image/")
+    mood = next(label for label, n in written.items() if n)
+    report = client.predict("week", api_name="/report")
+    assert "1 entries" in report or "1 entry" in report
+    assert mood in report.lower()
