@@ -66,6 +66,7 @@ class Prefs:
     intensity: str = "normal"
     length: str = "normal"
     reply_language: str = "ko"
+    speech_language: str = ""        # empty: Whisper tells Korean from English by itself
     ui_language: str = ""            # empty: follow the browser
     voice: bool = True
     song_strategy: str = "match"
@@ -373,7 +374,7 @@ class Handlers:
                 text=text or "", image=image, audio=audio, mode=mode, voice=voice and prefs.voice,
                 song_strategy=prefs.song_strategy, song_language=prefs.song_language,
                 submood=prefs.submood or None, history=view.history[-2 * HISTORY_TURNS:],
-                exclude_songs=session.shown_songs,
+                exclude_songs=session.shown_songs, speech_language=prefs.speech_language or None,
                 llm=session.llm_choice(self.config))
             view.said = (text or "").strip()
             yield view, session
@@ -458,11 +459,13 @@ class Handlers:
     # ---- settings and profile
     @guarded
     def save_settings(self, session: Session, attitude, composition, intensity, length, voice, reply_language,
-                      ui_language, song_strategy, song_language, submood, llm_backend, llm_model, api_key,
-                      base_url):
+                      speech_language, ui_language, song_strategy, song_language, submood, llm_backend, llm_model,
+                      api_key, base_url):
         user_id = session.user()
         prefs = Prefs(attitude=attitude, composition=tuple(composition or ()), intensity=intensity,
-                      length=length, reply_language=reply_language, ui_language=ui_language or "",
+                      length=length, reply_language=reply_language,
+                      speech_language="" if speech_language in ("", None, "auto") else speech_language,
+                      ui_language=ui_language or "",
                       voice=bool(voice), song_strategy=song_strategy, song_language=song_language,
                       submood="" if submood in ("", None, "none") else submood,
                       llm_backend=llm_backend or "", llm_model=(llm_model or "").strip(),
@@ -476,9 +479,9 @@ class Handlers:
     def settings_values(self, session: Session) -> list:
         p = session.prefs
         return [p.attitude, list(p.composition), p.intensity, p.length, p.voice, p.reply_language,
-                p.ui_language or session.language, p.song_strategy, p.song_language, p.submood or "none",
-                p.llm_backend or self.config.llm_backend, p.llm_model, "", p.base_url,
-                session.name, session.intro]
+                p.speech_language or "auto", p.ui_language or session.language, p.song_strategy,
+                p.song_language, p.submood or "none", p.llm_backend or self.config.llm_backend, p.llm_model,
+                "", p.base_url, session.name, session.intro]
 
     @guarded
     def save_profile(self, session: Session, name: str, intro: str):
@@ -727,6 +730,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                         label="settings.voice")
                             s_reply_lang = pick(gr.Radio, "settings.reply_language", choices("lang", LANGUAGES),
                                                 "set-reply-language")
+                            s_speech_lang = pick(gr.Radio, "settings.speech_language",
+                                                 [("settings.speech_language.auto", "auto")]
+                                                 + choices("lang", LANGUAGES), "set-speech-language")
                             s_ui_lang = pick(gr.Radio, "settings.ui_language", choices("lang", LANGUAGES),
                                              "set-ui-language")
                         with gr.Column():
@@ -772,8 +778,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                               elem_id="profile-delete"), value="profile.delete")
 
         # ---- wiring
-        settings_widgets = [s_attitude, s_comp, s_intensity, s_length, s_voice, s_reply_lang, s_ui_lang, s_strategy,
-                            s_song_lang, s_submood, s_backend, s_model, s_key, s_base]
+        settings_widgets = [s_attitude, s_comp, s_intensity, s_length, s_voice, s_reply_lang, s_speech_lang, s_ui_lang,
+                            s_strategy, s_song_lang, s_submood, s_backend, s_model, s_key, s_base]
         labelled = L.components + [hello, models]
 
         def relabel(s: Session):

@@ -55,7 +55,7 @@ def _turn_rows(server, media) -> list[Row]:
 
     client = Client(server.url, verbose=False)
     client.predict(f"bench-{time.time_ns()}", PASSWORD, "Mina", api_name="/signup")
-    client.predict("casual", [], "normal", "short", True, "en", "en", "match", "any", "none", "local", "", "", "",
+    client.predict("casual", [], "normal", "short", True, "en", "en", "en", "match", "any", "none", "local", "", "", "",
                    api_name="/save_settings")
     t0 = time.perf_counter()
     job = client.submit("", handle_file(str(media.speech_wav)), handle_file(str(media.face_png)), False,

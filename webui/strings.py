@@ -121,6 +121,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.length.long": ("Long (~450 chars)", "길게 (~450자)"),
     "settings.voice": ("Speak replies aloud", "답장을 소리로 듣기"),
     "settings.reply_language": ("Anna replies in", "안나의 답장 언어"),
+    "settings.speech_language": ("I speak", "내가 말하는 언어"),
+    "settings.speech_language.auto": ("Detect (Korean or English)", "자동 (한국어/영어)"),
     "settings.ui_language": ("Screen language", "화면 언어"),
     "settings.song_strategy": ("Songs", "노래 추천 방식"),
     "settings.song_strategy.match": ("Match my mood", "지금 기분에 맞게"),
