@@ -8,6 +8,8 @@ import json
 import logging
 import struct
 import threading
+import urllib.request
+import uuid
 import wave
 import zlib
 from dataclasses import dataclass, field
@@ -273,6 +275,17 @@ def long_wav(path: Path, minutes: float, rate: int = 16_000) -> Path:
         f.write(bytes(data))
         f.truncate(len(data) + 2 * frames)
     return path
+
+
+def raw_upload(url: str, filename: str, data: bytes) -> list[str]:
+    """POST one file to the app's upload route by hand, with any file name (the client would clean it)."""
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(url.rstrip("/") + "/gradio_api/upload", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
 
 
 class LogCapture(logging.Handler):

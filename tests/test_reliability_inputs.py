@@ -9,6 +9,7 @@ normal turn and save it: a bad input never leaves the app stuck or loses the nex
 from __future__ import annotations
 
 import re
+import urllib.error
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,8 +26,8 @@ from chat import ErrorEvent
 from core.errors import HaruError
 from tests.reliability_fixtures import llm, store  # noqa: F401  (fixtures)
 from tests.reliability_fixtures import (cartoon, cloud_backend, exif_rotated_jpeg, fake_llm, image_mode,
-                                        jpeg_bytes, long_wav, make_companion, oversized_jpeg, png_bomb, run, turn,
-                                        two_faces, wav_bytes, webcam_photo)
+                                        jpeg_bytes, long_wav, make_companion, oversized_jpeg, png_bomb, raw_upload, run,
+                                        turn, two_faces, wav_bytes, webcam_photo)
 from tests.speech_fixtures import whisper_model  # noqa: F401  (a pytest fixture)
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -280,5 +281,9 @@ def test_app_refuses_an_upload_over_the_size_limit(app_client, tmp_path):
     from gradio_client import handle_file
 
     big = oversized_jpeg(tmp_path / "big.jpg", mb=50)
-    with pytest.raises(Exception, match="exceeds the maximum file size"):
+    with pytest.raises(Exception, match="exceeds the maximum file size"):   # the client checks first...
         app_client.predict(TYPED, None, handle_file(str(big)), True, api_name="/talk")
+    # ...and so does the server: it answers 413 at once, often resetting the connection mid-upload.
+    with pytest.raises(urllib.error.URLError) as refused:
+        raw_upload(app_client.src, "big.jpg", big.read_bytes())
+    assert getattr(refused.value, "code", 413) == 413, refused.value

@@ -23,7 +23,7 @@ from chat.types import LLMChoice
 from core.config import load_config
 from tests.fake_llm_server import Reply
 from tests.reliability_fixtures import (FAKE_KEY, KeyEchoServer, LogCapture, cloud_backend, fake_llm, make_companion,
-                                        run, turn)
+                                        raw_upload, run, turn)
 
 PASSWORD = "correct horse battery staple"
 PROVIDERS = ("openai", "anthropic", "openai-compatible")
@@ -116,23 +116,13 @@ def test_private_files_are_never_served(server):
             assert _get(server.url + route + name) in (400, 403, 404), f"{route}{name} was served"
 
 
-def _upload(url: str, filename: str, data: bytes) -> list[str]:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{filename}\"\r\n"
-            f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(url + "gradio_api/upload", data=body, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("filename", ["../../../../tmp/haru-escape-{tag}.txt", "..\\..\\haru-escape-{tag}.txt",
                                       "/tmp/haru-escape-{tag}.txt", "%2e%2e%2fharu-escape-{tag}.txt"])
 def test_upload_names_cannot_escape_the_upload_folder(server, filename):
     tag = uuid.uuid4().hex[:8]
     name = filename.format(tag=tag)
-    [stored] = _upload(server.url, name, b"upload body " + tag.encode())
+    [stored] = raw_upload(server.url, name, b"upload body " + tag.encode())
     uploads = (server.data_dir / "uploads").resolve()
     assert Path(stored).resolve().is_relative_to(uploads), stored
     escaped = [p for p in (Path("/tmp"), server.data_dir, server.data_dir.parent) if
