@@ -339,12 +339,13 @@ class Handlers:
     # ---- talk
     def talk(self, session: Session, text: str, audio, image, muted: bool) -> Iterator[tuple]:
         """Stream one conversation turn: the outputs are (chat, emotion, transcript, voice chunk,
-        songs, messages, session, text box, microphone, face)."""
-        yield from self._turn(session, text, audio, image, mode="conversation", voice=not muted)
+        songs, messages, session, text box, microphone, face). ``audio`` and ``image`` are upload payloads."""
+        yield from self._turn(session, text, _upload(audio), _upload(image), mode="conversation",
+                              voice=not muted)
 
     def diary_write(self, session: Session, text: str, photo) -> Iterator[tuple]:
         """Stream Anna's comment on a diary entry: (comment, messages, session, text box)."""
-        for view, session in self._run_turn(session, text, None, photo, mode="diary", voice=False):
+        for view, session in self._run_turn(session, text, None, _upload(photo), mode="diary", voice=False):
             when = view.entry.created_at if view.entry else None
             comment = render.comment_html(self.companion_name(session), view.reply, when, session.language,
                                           session.tz) if view.reply else ""
@@ -525,6 +526,13 @@ class Handlers:
         if smoothed is None:
             return render.emotion_html(None, {}, session.language, note=note), smoother
         return render.emotion_html(smoothed.label, smoothed.probs, session.language), smoother
+
+
+def _upload(payload) -> str | None:
+    """The server-side path of an upload that reached a handler without Gradio's preprocessing."""
+    if isinstance(payload, dict):
+        return payload.get("path")
+    return payload or None
 
 
 def _today(session: Session) -> date:
@@ -812,7 +820,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
             **private)
 
         talk_outputs = [chatbot, emotion, transcript, voice, songs, talk_banner, session, text, mic, face]
-        talk = dict(fn=h.talk, inputs=[session, text, mic, face, muted], outputs=talk_outputs,
+        # preprocess=False: uploads reach the stages as files, so an unreadable photo or recording becomes
+        # the stage's own message (and the words still get an answer) instead of failing the whole event.
+        talk = dict(fn=h.talk, inputs=[session, text, mic, face, muted], outputs=talk_outputs, preprocess=False,
                     concurrency_id="model", concurrency_limit=1, time_limit=600)
         send.click(api_name="talk", **talk)
         text.submit(api_visibility="private", **talk)
@@ -826,7 +836,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
 
         diary_btn.click(h.diary_write, [session, diary_text, diary_photo],
                         [diary_comment, diary_banner, session, diary_text], api_name="diary_write",
-                        concurrency_id="model", concurrency_limit=1, time_limit=600).then(
+                        preprocess=False, concurrency_id="model", concurrency_limit=1, time_limit=600).then(
             h.calendar, [session, month], cal, **private)
 
         cal_tab.select(h.calendar, [session, month, day_box], cal, **private)
