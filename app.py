@@ -819,11 +819,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
             lambda: ([], "", "", "", "", ""), None, [chatbot, songs, cal, day_entries, report_md, diary_comment],
             **private)
 
+        # The embedded LLM already uses both cores, so local turns go one at a time; a cloud LLM does its
+        # work elsewhere and several turns can overlap.
+        model_slots = 1 if config.llm_backend == "local" else 4
         talk_outputs = [chatbot, emotion, transcript, voice, songs, talk_banner, session, text, mic, face]
         # preprocess=False: uploads reach the stages as files, so an unreadable photo or recording becomes
         # the stage's own message (and the words still get an answer) instead of failing the whole event.
         talk = dict(fn=h.talk, inputs=[session, text, mic, face, muted], outputs=talk_outputs, preprocess=False,
-                    concurrency_id="model", concurrency_limit=1, time_limit=600)
+                    concurrency_id="model", concurrency_limit=model_slots, time_limit=600)
         send.click(api_name="talk", **talk)
         text.submit(api_visibility="private", **talk)
         reroll_btn.click(h.reroll, session, [songs, session], api_name="reroll")
@@ -836,7 +839,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
 
         diary_btn.click(h.diary_write, [session, diary_text, diary_photo],
                         [diary_comment, diary_banner, session, diary_text], api_name="diary_write",
-                        preprocess=False, concurrency_id="model", concurrency_limit=1, time_limit=600).then(
+                        preprocess=False, concurrency_id="model", concurrency_limit=model_slots, time_limit=600).then(
             h.calendar, [session, month], cal, **private)
 
         cal_tab.select(h.calendar, [session, month, day_box], cal, **private)
@@ -850,7 +853,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         entry_id.submit(h.entry, [session, entry_id], day_entries, api_name="entry")
         stats_btn.click(h.stats, [session, stats_days], [counts_plot, series_plot], api_name="stats")
         report_btn.click(h.report, [session, period], report_md, api_name="report",
-                         concurrency_id="model", concurrency_limit=1, time_limit=600)
+                         concurrency_id="model", concurrency_limit=model_slots, time_limit=600)
 
         save_set_btn.click(h.save_settings, [session] + settings_widgets, [session, settings_banner],
                            api_name="save_settings").success(relabel, session, labelled, **private).success(

@@ -32,6 +32,11 @@ START_TIMEOUT_S = 90
 # Joined model files (~1.3 GB) are kept between runs here instead of in each throwaway data dir.
 MODEL_CACHE = REPO / ".cache" / "models"
 PASSWORD = "correct horse battery"
+# /save_settings arguments, in order: short casual English replies keep the slow local LLM quick.
+SHORT_ENGLISH = dict(attitude="casual", composition=["empathy"], intensity="honest", length="short",
+                     voice=True, reply_language="en", speech_language="en", ui_language="en",
+                     song_strategy="match", song_language="any", submood="none", llm_backend="local",
+                     llm_model="", api_key="", base_url="")
 
 
 def free_port() -> int:

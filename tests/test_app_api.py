@@ -16,14 +16,11 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from tests.app_fixtures import PASSWORD, SPOKEN_SENTENCE, make_media, shared_app
+from tests.app_fixtures import PASSWORD, SHORT_ENGLISH, SPOKEN_SENTENCE, make_media, shared_app
 
 pytestmark = pytest.mark.slow
 
 _names = itertools.count(1)
-SHORT_ENGLISH = dict(attitude="casual", composition=["empathy"], intensity="honest", length="short",
-                     voice=True, reply_language="en", speech_language="en", ui_language="en", song_strategy="match", song_language="any",
-                     submood="none", llm_backend="local", llm_model="", api_key="", base_url="")
 
 
 @pytest.fixture(scope="module")

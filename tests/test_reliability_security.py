@@ -135,7 +135,7 @@ def test_a_per_session_key_over_http_is_not_logged_saved_or_shown(server):
     from gradio_client import Client
 
     from tests.app_fixtures import PASSWORD as APP_PASSWORD
-    from tests.test_app_api import SHORT_ENGLISH
+    from tests.app_fixtures import SHORT_ENGLISH
 
     with KeyEchoServer() as echo:
         client = Client(server.url, verbose=False)
