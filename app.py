@@ -455,7 +455,8 @@ class Handlers:
     @guarded
     def report(self, session: Session, period: str, progress=gr.Progress()):
         progress(0.1, desc=t("stats.report_working", session.language))
-        return self.store.mood_report(session.user(), period=period, language=session.language, tz=session.tz)
+        return self.store.mood_report(session.user(), period=period, language=session.language, tz=session.tz,
+                                      llm=functools.partial(self.companion.write, language=session.language))
 
     # ---- settings and profile
     @guarded

@@ -23,7 +23,7 @@ from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError, EntryDraft
 from music.types import NoSongsError, SongsExhaustedError, Track
 from prompts import TurnContext, build, estimate_text_emotion, is_mismatch
-from prompts.types import Prompt
+from prompts.types import Message, Prompt
 from speech.types import AudioClip, NothingHeardError, Transcript
 from vision.types import LABELS, EmotionReading
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # Long enough for a full diary page; beyond it the prompt would crowd out Anna's rules.
 MAX_TEXT_CHARS = 8000
 SONGS_PER_TURN = 3
+REPORT_MAX_TOKENS = 600
 
 
 class Backend(Protocol):
@@ -193,6 +194,23 @@ class Companion:
         if self.recommend is None:
             raise NoSongsError("Song suggestions are turned off.", "노래 추천이 꺼져 있어요.")
         return self._recommend(emotion_probs, strategy, language, exclude, k, submood)
+
+    def write(self, instruction: str, language: str = "ko") -> str:
+        """A short text Anna writes from our own instruction (the diary's mood report), not from user words.
+
+        Returns "" when no backend can answer, so the caller can fall back to plain facts.
+        """
+        prompt = Prompt(
+            messages=(Message("system", f"You are Anna, a warm companion in a mood-diary app. "
+                                        f"{safety.system_rule(language)}"),
+                      Message("user", instruction)),
+            temperature=0.5, max_tokens=REPORT_MAX_TOKENS, language=language, target_chars=450, mode="diary")
+        parts: list[str] = []
+        for item in self._stream_with_fallback(self.backend, prompt, parts):
+            if isinstance(item, ErrorEvent):
+                log.warning("report writing failed: %s", item.error.en)
+                return ""
+        return "".join(parts).strip()
 
     def _recommend(self, probs, strategy, language, exclude, k, submood) -> list[Track]:
         try:

@@ -21,7 +21,7 @@ from chat import (AudioEvent, Companion, DoneEvent, EmotionEvent, EmptyTurnError
                   SavedEvent, SongsEvent, TextDelta, TextTooLongError, TranscriptEvent, Turn)
 from chat.backends import get_backend
 from core import ErrorCategory, load_config
-from diary import open_store
+from diary import EntryDraft, open_store
 from prompts import CompanionSettings, Profile
 from tests.fake_llm_server import FakeLLMServer, Reply
 from tests.speech_fixtures import spoken_wav, whisper_model  # noqa: F401  (fixture)
@@ -200,3 +200,20 @@ def test_without_a_fallback_the_cloud_error_is_shown(config, store, user):
         events = run(companion(config, server, store),
                      Turn(profile=PROFILE, user_id=user.id, text="hello", voice=False))
     assert of(events, ErrorEvent)[0].error.category == ErrorCategory.RATE_LIMIT
+
+
+def test_mood_report_is_written_by_the_llm_from_the_diarys_facts(config, store, user):
+    store.save_entry(user.id, EntryDraft(text="Great run this morning", face_label="happy", reply="Nice!"))
+    with FakeLLMServer(default=Reply(chunks=("You had a bright week, ", "Minji."))) as server:
+        comp = companion(config, server, store)
+        report = store.mood_report(user.id, period="week", language="en", llm=comp.write)
+        instruction = server.requests[-1].body["messages"][-1]["content"]
+    assert report == "You had a bright week, Minji."
+    assert "happy" in instruction
+
+
+def test_mood_report_falls_back_to_facts_when_no_llm_answers(config, store, user):
+    store.save_entry(user.id, EntryDraft(text="Great run this morning", face_label="happy", reply="Nice!"))
+    with FakeLLMServer(default=Reply(status=500)) as server:
+        report = store.mood_report(user.id, period="week", language="en", llm=companion(config, server, store).write)
+    assert report and "happy" in report.lower()
