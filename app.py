@@ -69,6 +69,7 @@ class Prefs:
     speech_language: str = ""        # empty: Whisper tells Korean from English by itself
     ui_language: str = ""            # empty: follow the browser
     voice: bool = True
+    voice_online: bool = True        # False: only offline voices, so no reply text leaves the machine
     song_strategy: str = "match"
     song_language: str = "any"
     submood: str = ""                # empty: none
@@ -376,7 +377,7 @@ class Handlers:
                 song_strategy=prefs.song_strategy, song_language=prefs.song_language,
                 submood=prefs.submood or None, history=view.history[-2 * HISTORY_TURNS:],
                 exclude_songs=session.shown_songs, speech_language=prefs.speech_language or None,
-                llm=session.llm_choice(self.config))
+                llm=session.llm_choice(self.config), voice_online=prefs.voice_online)
             view.said = (text or "").strip()
             yield view, session
             for event in self.companion.respond(turn):
@@ -462,7 +463,7 @@ class Handlers:
     @guarded
     def save_settings(self, session: Session, attitude, composition, intensity, length, voice, reply_language,
                       speech_language, ui_language, song_strategy, song_language, submood, llm_backend, llm_model,
-                      api_key, base_url):
+                      api_key, base_url, voice_online=True):
         user_id = session.user()
         prefs = Prefs(attitude=attitude, composition=tuple(composition or ()), intensity=intensity,
                       length=length, reply_language=reply_language,
@@ -471,7 +472,7 @@ class Handlers:
                       voice=bool(voice), song_strategy=song_strategy, song_language=song_language,
                       submood="" if submood in ("", None, "none") else submood,
                       llm_backend=llm_backend or "", llm_model=(llm_model or "").strip(),
-                      base_url=(base_url or "").strip())
+                      base_url=(base_url or "").strip(), voice_online=bool(voice_online))
         prefs.companion()
         self.store.save_settings(user_id, asdict(prefs))
         session = replace(session, prefs=prefs, api_key=(api_key or "").strip(),
@@ -483,7 +484,7 @@ class Handlers:
         return [p.attitude, list(p.composition), p.intensity, p.length, p.voice, p.reply_language,
                 p.speech_language or "auto", p.ui_language or session.language, p.song_strategy,
                 p.song_language, p.submood or "none", p.llm_backend or self.config.llm_backend, p.llm_model,
-                "", p.base_url, session.name, session.intro]
+                "", p.base_url, p.voice_online, session.name, session.intro]
 
     @guarded
     def save_profile(self, session: Session, name: str, intro: str):
@@ -737,6 +738,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                             "set-length")
                             s_voice = L(gr.Checkbox(True, label=t("settings.voice", lang), elem_id="set-voice"),
                                         label="settings.voice")
+                            s_voice_online = L(gr.Checkbox(True, label=t("settings.voice_online", lang),
+                                                           elem_id="set-voice-online"), label="settings.voice_online")
                             s_reply_lang = pick(gr.Radio, "settings.reply_language", choices("lang", LANGUAGES),
                                                 "set-reply-language")
                             s_speech_lang = pick(gr.Radio, "settings.speech_language",
@@ -788,7 +791,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
 
         # ---- wiring
         settings_widgets = [s_attitude, s_comp, s_intensity, s_length, s_voice, s_reply_lang, s_speech_lang, s_ui_lang,
-                            s_strategy, s_song_lang, s_submood, s_backend, s_model, s_key, s_base]
+                            s_strategy, s_song_lang, s_submood, s_backend, s_model, s_key, s_base, s_voice_online]
         labelled = L.components + [hello, models]
 
         def relabel(s: Session):

@@ -263,7 +263,8 @@ class Companion:
         worker = None
         if voice:
             worker = threading.Thread(target=self._voice_worker, name="haru-tts", daemon=True,
-                                      args=(text_in, audio_out, turn.settings.language))
+                                      args=(text_in, audio_out, turn.settings.language,
+                                            self.online_tts and turn.voice_online))
             worker.start()
         try:
             for delta in self._stream_with_fallback(backend, prompt, reply_parts):
@@ -305,12 +306,12 @@ class Companion:
         except HaruError as e:
             yield ErrorEvent(e)
 
-    def _voice_worker(self, text_in: queue.Queue, audio_out: queue.Queue, language: str) -> None:
+    def _voice_worker(self, text_in: queue.Queue, audio_out: queue.Queue, language: str, online: bool) -> None:
         def deltas():
             while (item := text_in.get()) is not None:
                 yield item
         try:
-            for clip in self.synthesize_stream(deltas(), language, online=self.online_tts):
+            for clip in self.synthesize_stream(deltas(), language, online=online):
                 audio_out.put(AudioEvent(clip))
         except HaruError as e:
             audio_out.put(NoticeEvent(e))
@@ -323,7 +324,8 @@ class Companion:
         yield TextDelta(reply)
         if turn.voice and self.synthesize_stream is not None:
             try:
-                for clip in self.synthesize_stream([reply], turn.settings.language, online=self.online_tts):
+                for clip in self.synthesize_stream([reply], turn.settings.language,
+                                                   online=self.online_tts and turn.voice_online):
                     yield AudioEvent(clip)
             except HaruError as e:
                 yield NoticeEvent(e)

@@ -31,6 +31,7 @@ class Turn:
     audio: Any = None                    # path, bytes or (sample_rate, ndarray)
     mode: str = "conversation"           # "conversation" | "diary"
     voice: bool = True
+    voice_online: bool = True            # False: offline voices only (the reply text stays on the machine)
     song_strategy: str = "match"         # music.STRATEGIES
     song_language: str = "any"           # "any" | "ko" | "en" | ...
     submood: str | None = None           # music.SUBMOODS, for neutral moods

@@ -36,7 +36,7 @@ PASSWORD = "correct horse battery"
 SHORT_ENGLISH = dict(attitude="casual", composition=["empathy"], intensity="honest", length="short",
                      voice=True, reply_language="en", speech_language="en", ui_language="en",
                      song_strategy="match", song_language="any", submood="none", llm_backend="local",
-                     llm_model="", api_key="", base_url="")
+                     llm_model="", api_key="", base_url="", voice_online=False)
 
 
 def free_port() -> int:

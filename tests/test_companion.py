@@ -217,3 +217,18 @@ def test_mood_report_falls_back_to_facts_when_no_llm_answers(config, store, user
     with FakeLLMServer(default=Reply(status=500)) as server:
         report = store.mood_report(user.id, period="week", language="en", llm=companion(config, server, store).write)
     assert report and "happy" in report.lower()
+
+
+def test_private_voice_setting_keeps_the_reply_off_the_online_voice(config, store, user):
+    asked = []
+
+    def synthesize_stream(deltas, language, *, online=True):
+        asked.append(online)
+        yield from speech.synthesize_stream(deltas, language, online=online)
+
+    with FakeLLMServer(default=Reply(chunks=("Good night.",))) as server:
+        events = run(companion(config, server, store, synthesize_stream=synthesize_stream, online_tts=True),
+                     Turn(profile=PROFILE, user_id=user.id, text="bye", voice_online=False,
+                          settings=CompanionSettings(language="en")))
+    assert asked == [False]
+    assert [e.clip.voice.startswith("gtts") for e in of(events, AudioEvent)] == [False]

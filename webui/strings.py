@@ -120,6 +120,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.length.normal": ("Normal (~300 chars)", "보통 (~300자)"),
     "settings.length.long": ("Long (~450 chars)", "길게 (~450자)"),
     "settings.voice": ("Speak replies aloud", "답장을 소리로 듣기"),
+    "settings.voice_online": ("Natural online voice (sends the reply text to Google; off = private offline voice)",
+                              "자연스러운 온라인 음성 (답장 글이 Google로 전송돼요. 끄면 기기 안의 음성만 사용)"),
     "settings.reply_language": ("Anna replies in", "안나의 답장 언어"),
     "settings.speech_language": ("I speak", "내가 말하는 언어"),
     "settings.speech_language.auto": ("Detect (Korean or English)", "자동 (한국어/영어)"),
