@@ -38,6 +38,7 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
     import speech
     import vision
     from chat.backends import get_backend
+    from vision.thumbnail import face_thumbnail
 
     backend = get_backend(config.llm_backend, config)
     parts = dict(
@@ -50,7 +51,7 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
         store=diary.open_store(config.resolved_database_url),
         backend_factory=partial(_backend_from_choice, config),
         online_tts=config.online_tts,
-        keep_face_thumbnail=config.keep_face_thumbnail,
+        face_thumbnail=face_thumbnail if config.keep_face_thumbnail else None,
     )
     parts.update(overrides)
     return Companion(**parts)

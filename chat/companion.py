@@ -97,7 +97,7 @@ class Companion:
     store: Any = None                          # diary.DiaryStore
     backend_factory: Callable[[LLMChoice], Backend] | None = None
     online_tts: bool = True
-    keep_face_thumbnail: bool = False
+    face_thumbnail: Callable[[Any, tuple[int, int, int, int]], bytes] | None = None   # set only on opt-in
     _pending: list[tuple[int, EntryDraft]] = field(default_factory=list, repr=False)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "haru-turn"), repr=False)
@@ -183,6 +183,7 @@ class Companion:
             text_emotion=text_emotion, reply=reply,
             songs=[_song_record(t) for t in songs],
             settings=self._settings_record(turn, prompt, backend, reading, transcript),
+            face_thumbnail=self._thumbnail(turn, reading),
             created_at=datetime.now(timezone.utc),   # the turn's time, even if the save is retried later
         )
         yield from self._save(turn, draft)
@@ -239,6 +240,15 @@ class Companion:
             return []
         yield SongsEvent(tuple(songs))
         return songs
+
+    def _thumbnail(self, turn: Turn, reading: EmotionReading | None) -> bytes | None:
+        if self.face_thumbnail is None or reading is None or reading.box is None:
+            return None
+        try:
+            return self.face_thumbnail(turn.image, reading.box)
+        except HaruError as e:     # a missing thumbnail must never cost the entry
+            log.warning("face thumbnail skipped: %s", e.en)
+            return None
 
     def _mood_summary(self, turn: Turn) -> str:
         if self.store is None or turn.user_id is None:

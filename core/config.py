@@ -22,7 +22,7 @@ def _f(default, env: str, help: str, *, secret: bool = False):
 class AppConfig:
     host: str = _f("127.0.0.1", "HARU_HOST", "Address the web app listens on.")
     port: int = _f(7860, "HARU_PORT", "Port the web app listens on.")
-    data_dir: Path = _f(Path("~/.haru").expanduser(), "HARU_DATA_DIR",
+    data_dir: Path = _f(Path("~/.haru"), "HARU_DATA_DIR",
                         "Folder for the SQLite diary, model caches and uploads.")
     database_url: str = _f("", "DATABASE_URL",
                            "SQLAlchemy URL; empty = SQLite file in the data dir. "
@@ -111,6 +111,7 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: Path | None = Path
             except ValueError as e:
                 raise ValueError(f"{name}: {e}") from e
     config = replace(AppConfig(), **values, **overrides)
+    config = replace(config, data_dir=Path(config.data_dir).expanduser())
     if config.llm_backend not in LLM_BACKENDS:
         raise ValueError(f"HARU_LLM must be one of {', '.join(LLM_BACKENDS)}, got {config.llm_backend!r}")
     if config.language not in ("ko", "en"):

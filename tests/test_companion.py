@@ -232,3 +232,17 @@ def test_private_voice_setting_keeps_the_reply_off_the_online_voice(config, stor
                           settings=CompanionSettings(language="en")))
     assert asked == [False]
     assert [e.clip.voice.startswith("gtts") for e in of(events, AudioEvent)] == [False]
+
+
+@pytest.mark.parametrize("opted_in", [False, True])
+def test_face_thumbnail_is_kept_only_on_opt_in(config, store, user, jaffe_happy, opted_in):
+    from vision.thumbnail import face_thumbnail
+    with FakeLLMServer(default=Reply(chunks=("Nice smile.",))) as server:
+        comp = companion(config, server, store, read_emotion=vision.read_emotion,
+                         face_thumbnail=face_thumbnail if opted_in else None)
+        events = run(comp, Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), text="hi", voice=False))
+    entry = of(events, SavedEvent)[0].entry
+    assert entry.has_thumbnail is opted_in
+    if opted_in:
+        thumb = Image.open(io.BytesIO(store.get_thumbnail(user.id, entry.id)))
+        assert thumb.format == "JPEG" and max(thumb.size) <= 96
