@@ -49,6 +49,10 @@ class AppConfig:
     max_upload_mb: int = _f(20, "HARU_MAX_UPLOAD_MB", "Largest photo or audio upload accepted.")
     log_level: str = _f("INFO", "HARU_LOG_LEVEL", "Logging level.")
 
+    def __post_init__(self) -> None:
+        # The default is written as ~/.haru so --help shows no machine path; expand it for use.
+        object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -111,7 +115,6 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: Path | None = Path
             except ValueError as e:
                 raise ValueError(f"{name}: {e}") from e
     config = replace(AppConfig(), **values, **overrides)
-    config = replace(config, data_dir=Path(config.data_dir).expanduser())
     if config.llm_backend not in LLM_BACKENDS:
         raise ValueError(f"HARU_LLM must be one of {', '.join(LLM_BACKENDS)}, got {config.llm_backend!r}")
     if config.language not in ("ko", "en"):
