@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 N_CTX = 4096
 RETRY_TEMPERATURE = 0.5
+STOP_WAIT_S = 30.0
 # Stop words: the model starting to write the next user turn or our data tags.
 STOP = ["<user_words>", "</user_words>", "<|im_end|>", "<|endoftext|>"]
 _DONE = object()
@@ -151,7 +152,8 @@ class LocalBackend:
             finally:
                 chunks.put(_DONE)
 
-        threading.Thread(target=work, name="haru-local-llm", daemon=True).start()
+        worker = threading.Thread(target=work, name="haru-local-llm", daemon=True)
+        worker.start()
         try:
             while (chunk := chunks.get()) is not _DONE:
                 if isinstance(chunk, Exception) or "error" in chunk:
@@ -164,6 +166,12 @@ class LocalBackend:
                         yield text, choice.get("finish_reason")
         finally:
             stop.set()
+            # llama.cpp notices the stop at its next token. Wait for that, so the next request does not
+            # queue behind a reply nobody reads, and the process never exits with the worker inside C
+            # (which aborts with "FATAL: exception not rethrown").
+            worker.join(STOP_WAIT_S)
+            if worker.is_alive():
+                log.warning("offline model still busy %.0f s after its reply was abandoned", STOP_WAIT_S)
 
 
 def create(config: AppConfig, *, api_key: str | None = None, model: str | None = None,
