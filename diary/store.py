@@ -288,7 +288,11 @@ class DiaryStore:
 
     def mood_report(self, user_id: int, period: str = "week", language: str = "ko",
                     llm: Callable[[str], str] | None = None, tz: str = "UTC") -> str:
-        """A weekly/monthly report; written by ``llm(prompt)`` when given, else the plain facts."""
+        """A weekly/monthly report: the plain facts, then a note written by ``llm(prompt)`` when given.
+
+        The facts always come first: a small local model can misread numbers, and the counts a
+        person sees must be the real ones.
+        """
         if period not in PERIODS:
             raise HaruError(f"A report covers a week or a month, not {period!r}.", "리포트는 주간 또는 월간만 있어요.")
         days = PERIODS[period]
@@ -305,7 +309,7 @@ class DiaryStore:
         except Exception:   # any backend failure: the user still gets the plain report
             log.warning("mood report LLM failed; using the plain report", exc_info=True)
             return facts
-        return written or facts
+        return f"{facts}\n\n{written}" if written else facts
 
     # ---- export and maintenance -----------------------------------------------------------
 

@@ -250,7 +250,8 @@ def test_mood_report_plain_and_by_llm(store_url):
         prompts.append(prompt)
         return "  이번 주는 조금씩 밝아졌어요.  "
 
-    assert store.mood_report(user.id, "week", "ko", llm=llm) == "이번 주는 조금씩 밝아졌어요."
+    plain_ko = store.mood_report(user.id, "week", "ko")
+    assert store.mood_report(user.id, "week", "ko", llm=llm) == plain_ko + "\n\n이번 주는 조금씩 밝아졌어요."
     assert "민지" in prompts[0] and store.mood_report(user.id, "week", "ko") in prompts[0]
 
     def broken(prompt: str) -> str:
