@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from functools import partial
 from typing import Callable
@@ -25,6 +26,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+def _deferred(module: str, name: str) -> Callable:
+    """A callable that imports its target on first call: building the app loads no model library."""
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    return call
+
+
 def _backend_from_choice(config: AppConfig, choice: LLMChoice):
     from chat.backends import get_backend
     return get_backend(choice.backend, config, api_key=choice.api_key or None,
@@ -36,7 +44,6 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
     import diary
     import music
     import speech
-    import vision
     from chat.backends import get_backend
     from vision.thumbnail import face_thumbnail
 
@@ -44,7 +51,7 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
     parts = dict(
         backend=backend,
         fallback=None if config.llm_backend == "local" else get_backend("local", config),
-        read_emotion=vision.read_emotion,
+        read_emotion=_deferred("vision.api", "read_emotion"),
         transcribe=partial(speech.transcribe, config=config),
         synthesize_stream=speech.synthesize_stream if config.voice else None,
         recommend=partial(music.recommend, catalogue=music.load_catalogue(config.music_catalogue or None)),

@@ -4,14 +4,22 @@
 >>> reading.label, reading.confidence, reading.box    # doctest: +SKIP
 
 Models load lazily on first use (or in :func:`warmup`); pass ``classifier=`` /
-``detector=`` to use others.
+``detector=`` to use others. The names that need torch or OpenCV are imported on
+first access, so ``import vision`` (and starting the app) does not pay for them.
 """
 
-from vision.api import classify_faces, read_emotion, warmup
-from vision.classifier import EmotionClassifier
-from vision.detect import HaarFaceDetector
+import importlib
+
 from vision.smooth import EmotionSmoother
 from vision.types import LABELS, BadImageError, EmotionReading, NoFaceError
+
+_DEFERRED = {
+    "classify_faces": "vision.api",
+    "read_emotion": "vision.api",
+    "warmup": "vision.api",
+    "EmotionClassifier": "vision.classifier",
+    "HaarFaceDetector": "vision.detect",
+}
 
 __all__ = [
     "LABELS",
@@ -25,3 +33,9 @@ __all__ = [
     "read_emotion",
     "warmup",
 ]
+
+
+def __getattr__(name: str):
+    if name in _DEFERRED:
+        return getattr(importlib.import_module(_DEFERRED[name]), name)
+    raise AttributeError(f"module 'vision' has no attribute {name!r}")
