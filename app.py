@@ -322,6 +322,9 @@ class Handlers:
 
     def _entered(self, session: Session, user: diary.User):
         session = session.signed_in(user, self.defaults)
+        # Reading the person's fixed prompt now makes their first reply start sooner.
+        threading.Thread(target=self.companion.prime, name="haru-prime", daemon=True,
+                         args=(Profile(session.name, session.intro), session.prefs.companion())).start()
         return (session, gr.update(visible=False), gr.update(visible=True), gr.update(visible=True),
                 t("app.hello", session.language, name=session.name), "", "")
 

@@ -22,8 +22,8 @@ from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoi
 from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError, EntryDraft
 from music.types import NoSongsError, SongsExhaustedError, Track
-from prompts import TurnContext, build, estimate_text_emotion, is_mismatch
-from prompts.types import Message, Prompt
+from prompts import TurnContext, build, estimate_text_emotion
+from prompts.types import CompanionSettings, Message, Profile, Prompt
 from speech.types import AudioClip, NothingHeardError, Transcript
 from vision.types import LABELS, EmotionReading
 
@@ -104,7 +104,6 @@ class Companion:
 
     # ----------------------------------------------------------------- the turn
     def respond(self, turn: Turn) -> Iterator[ReplyEvent]:
-        language = turn.settings.language
         typed = turn.text.strip()
         if not typed and turn.audio is None:
             yield ErrorEvent(EmptyTurnError())
@@ -195,6 +194,16 @@ class Companion:
         if self.recommend is None:
             raise NoSongsError("Song suggestions are turned off.", "노래 추천이 꺼져 있어요.")
         return self._recommend(emotion_probs, strategy, language, exclude, k, submood)
+
+    def prime(self, profile: Profile, settings: CompanionSettings) -> None:
+        """Let a backend that can (the embedded one) read this person's fixed prompt ahead of time."""
+        prime = getattr(self.backend, "prime", None)
+        if prime is None:
+            return
+        try:
+            prime(build(settings, profile, TurnContext(user_text="…"), ()))
+        except HaruError as e:
+            log.info("priming skipped: %s", e.en)
 
     def write(self, instruction: str, language: str = "ko") -> str:
         """A short text Anna writes from our own instruction (the diary's mood report), not from user words.

@@ -89,6 +89,18 @@ class LocalBackend:
     def warmup(self) -> None:
         self._get_server()
 
+    def prime(self, prompt: Prompt) -> None:
+        """Read ``prompt`` once without answering, so llama.cpp caches its long fixed beginning.
+
+        The instructions and examples come before the turn's words; with them cached, the user's first
+        reply starts in a fraction of a second instead of after the whole prefix is read.
+        """
+        tokens = self.generate(prompt.local_messages or prompt.messages, 0.0, 1)
+        try:
+            next(tokens, None)
+        finally:
+            tokens.close()
+
     def _get_server(self) -> Any:
         with _LOAD_LOCK:
             if self._server is None:
