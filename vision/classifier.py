@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,8 +74,18 @@ class EmotionClassifier:
         return p / p.sum(1, keepdims=True)
 
 
-@lru_cache(maxsize=1)
+_LOAD_LOCK = threading.Lock()
+
+
 def default_classifier() -> EmotionClassifier:
+    # The app's warm-up thread and a first turn can ask at once; transformers' lazy imports are not
+    # safe against that (one caller sees "cannot import name ViTForImageClassification").
+    with _LOAD_LOCK:
+        return _load_default()
+
+
+@lru_cache(maxsize=1)
+def _load_default() -> EmotionClassifier:
     return EmotionClassifier.from_pretrained(WEIGHTS_DIR)
 
 
