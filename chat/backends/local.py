@@ -73,6 +73,13 @@ def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
                               category=ErrorCategory.CONFIG) from e
 
 
+@lru_cache(maxsize=2)
+def _shared_server(model_path: str, n_threads: int) -> Any:
+    """One loaded model per file for the whole process: the app's warm-up, its turns and its fallback
+    each hold a LocalBackend, and each loading its own 1.8 GB copy doubled memory and load time."""
+    return load_server(model_path, n_threads)
+
+
 class LocalBackend:
     """Streams replies from the embedded model; ``server`` may be injected (tests, other GGUF files)."""
 
@@ -105,7 +112,7 @@ class LocalBackend:
         with _LOAD_LOCK:
             if self._server is None:
                 path = self._model_path or ensure_model(self._cache_dir)
-                self._server = load_server(str(path), self.threads)
+                self._server = _shared_server(str(path), self.threads)
         return self._server
 
     def stream(self, prompt: Prompt) -> Iterator[str]:
