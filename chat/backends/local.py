@@ -34,6 +34,20 @@ STOP = ["<user_words>", "</user_words>", "<|im_end|>", "<|endoftext|>"]
 _DONE = object()
 # Warm-up runs in a background thread while the first turn may already want the model: one load only.
 _LOAD_LOCK = threading.Lock()
+_PRIMING = threading.Lock()
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.value += n
+
+
+_ACTIVE = _Counter()      # generations under way in this process, priming included
 
 
 class LocalModelError(HaruError):
@@ -102,11 +116,18 @@ class LocalBackend:
         The instructions and examples come before the turn's words; with them cached, the user's first
         reply starts in a fraction of a second instead of after the whole prefix is read.
         """
-        tokens = self.generate(prompt.local_messages or prompt.messages, 0.0, 1)
+        # Only when idle, and one at a time: llama.cpp reads one prompt after another, so a queue of
+        # primes (many people logging in) would hold back real replies.
+        if _ACTIVE.value or not _PRIMING.acquire(blocking=False):
+            return
         try:
-            next(tokens, None)
+            tokens = self.generate(prompt.local_messages or prompt.messages, 0.0, 1)
+            try:
+                next(tokens, None)
+            finally:
+                tokens.close()
         finally:
-            tokens.close()
+            _PRIMING.release()
 
     def _get_server(self) -> Any:
         with _LOAD_LOCK:
@@ -172,6 +193,7 @@ class LocalBackend:
                 chunks.put(_DONE)
 
         worker = threading.Thread(target=work, name="haru-local-llm", daemon=True)
+        _ACTIVE.add(1)
         worker.start()
         try:
             while (chunk := chunks.get()) is not _DONE:
@@ -189,6 +211,7 @@ class LocalBackend:
             # queue behind a reply nobody reads, and the process never exits with the worker inside C
             # (which aborts with "FATAL: exception not rethrown").
             worker.join(STOP_WAIT_S)
+            _ACTIVE.add(-1)
             if worker.is_alive():
                 log.warning("offline model still busy %.0f s after its reply was abandoned", STOP_WAIT_S)
 
