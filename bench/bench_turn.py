@@ -54,8 +54,8 @@ def _turn_timings(companion, turn) -> tuple[float, float]:
     return (first_audio if first_audio is not None else float("nan")), done
 
 
-def _sequential_timings(companion, turn) -> tuple[float, float]:
-    """The naive path: every stage runs to completion before the next starts."""
+def _sequential_seconds(companion, turn) -> float:
+    """The naive path, every stage run to completion before the next: its first audio is its last."""
     import speech
     from prompts import TurnContext, build
     t0 = time.perf_counter()
@@ -63,8 +63,7 @@ def _sequential_timings(companion, turn) -> tuple[float, float]:
     prompt = build(turn.settings, turn.profile, TurnContext(transcript=transcript.text), ())
     reply = "".join(companion.backend.stream(prompt))
     speech.synthesize(reply, turn.settings.language, online=False)
-    done = time.perf_counter() - t0
-    return done, done
+    return time.perf_counter() - t0
 
 
 def _cold_start(data_dir: Path, database_url: str) -> float:
@@ -133,7 +132,7 @@ def run(quick: bool = False) -> list[Row]:
                 runs = [_turn_timings(companion, turn) for _ in range(repeats)]
                 first = sorted(r[0] for r in runs)[len(runs) // 2]
                 done = sorted(r[1] for r in runs)[len(runs) // 2]
-                naive = _sequential_timings(companion, replace(turn, voice=False))[0]
+                naive = _sequential_seconds(companion, replace(turn, voice=False))
                 rows += [
                     Row("turn", f"{language}, {llm}: end of speech -> first audio", first, "s", goal,
                         f"median of {repeats}"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Protocol
@@ -113,7 +113,8 @@ class Companion:
             return
 
         # Face and speech are independent: run them side by side, never in series.
-        face_job = self._submit(self.read_emotion, turn.image) if turn.image is not None else None
+        face_job = (self._pool.submit(self.read_emotion, turn.image)
+                    if turn.image is not None and self.read_emotion is not None else None)
         stt_job = (self._pool.submit(self._transcribe, turn.audio, turn.speech_language)
                    if turn.audio is not None and self.transcribe is not None else None)
 
@@ -132,12 +133,7 @@ class Companion:
         if stt_job is not None:
             try:
                 transcript = stt_job.result()
-            except NothingHeardError as e:
-                if not typed:
-                    yield ErrorEvent(e)
-                    return
-                yield NoticeEvent(e)
-            except HaruError as e:
+            except HaruError as e:     # nothing heard, unreadable audio...: fatal only without typed words
                 if not typed:
                     yield ErrorEvent(e)
                     return
@@ -230,9 +226,6 @@ class Companion:
             return self.recommend(probs, strategy, language, (), k, submood=submood)
 
     # ------------------------------------------------------------------ stages
-    def _submit(self, fn: Callable | None, arg: Any) -> Future | None:
-        return None if fn is None else self._pool.submit(fn, arg)
-
     def _transcribe(self, audio: Any, language: str | None) -> Transcript:
         # A known language skips detection: faster, and safer for Korean on the base model.
         return self.transcribe(audio, language=language) if language else self.transcribe(audio)
@@ -282,8 +275,7 @@ class Companion:
         worker = None
         if voice:
             worker = threading.Thread(target=self._voice_worker, name="haru-tts", daemon=True,
-                                      args=(text_in, audio_out, turn.settings.language,
-                                            self.online_tts and turn.voice_online))
+                                      args=(text_in, audio_out, turn.settings.language, self._online(turn)))
             worker.start()
         try:
             for delta in self._stream_with_fallback(backend, prompt, reply_parts):
@@ -305,25 +297,26 @@ class Companion:
                     continue
 
     def _stream_with_fallback(self, backend: Backend, prompt: Prompt, reply_parts: list[str]):
-        try:
-            for delta in backend.stream(prompt):
-                reply_parts.append(delta)
-                yield delta
-            return
-        except HaruError as e:
-            if reply_parts or self.fallback is None or backend is self.fallback \
-                    or e.category == ErrorCategory.BAD_INPUT:
-                yield ErrorEvent(e)
+        """Text deltas from ``backend``; if it fails before any text, a notice and then the fallback's."""
+        current = backend
+        while True:
+            try:
+                for delta in current.stream(prompt):
+                    reply_parts.append(delta)
+                    yield delta
                 return
-            log.warning("backend %s failed (%s); falling back to %s", backend.name, e.category.value,
-                        self.fallback.name)
-            yield NoticeEvent(FallbackNotice(backend.name, e))
-        try:
-            for delta in self.fallback.stream(prompt):
-                reply_parts.append(delta)
-                yield delta
-        except HaruError as e:
-            yield ErrorEvent(e)
+            except HaruError as e:
+                if reply_parts or self.fallback is None or current is self.fallback \
+                        or e.category == ErrorCategory.BAD_INPUT:
+                    yield ErrorEvent(e)
+                    return
+                log.warning("backend %s failed (%s); falling back to %s", current.name, e.category.value,
+                            self.fallback.name)
+                yield NoticeEvent(FallbackNotice(current.name, e))
+                current = self.fallback
+
+    def _online(self, turn: Turn) -> bool:
+        return self.online_tts and turn.voice_online
 
     def _voice_worker(self, text_in: queue.Queue, audio_out: queue.Queue, language: str, online: bool) -> None:
         def deltas():
@@ -343,8 +336,7 @@ class Companion:
         yield TextDelta(reply)
         if turn.voice and self.synthesize_stream is not None:
             try:
-                for clip in self.synthesize_stream([reply], turn.settings.language,
-                                                   online=self.online_tts and turn.voice_online):
+                for clip in self.synthesize_stream([reply], turn.settings.language, online=self._online(turn)):
                     yield AudioEvent(clip)
             except HaruError as e:
                 yield NoticeEvent(e)

@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 _THREAD_LOCK = threading.Lock()
 
 
-def join_parts(parts: Iterable[Path], target: Path, *, size: int, sha256: str,
+def join_parts(parts: Callable[[], Iterable[Path]], target: Path, *, size: int, sha256: str,
                corrupt: Callable[[], Exception]) -> Path:
-    """``target`` made from ``parts`` in order; a file already there of the right size is trusted.
+    """``target`` made from the files ``parts()`` lists, in order; a file already there of the right size
+    is trusted, and then ``parts`` is not even asked (the part packages may be gone by then).
 
     ``corrupt()`` builds the exception raised when the joined bytes fail the checksum.
     """
@@ -37,12 +38,13 @@ def join_parts(parts: Iterable[Path], target: Path, *, size: int, sha256: str,
         fcntl.flock(lock, fcntl.LOCK_EX)     # another process may be joining the same file
         if _complete(target, size):
             return target
+        log.info("joining %s into %s (once)", target.name, target.parent)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
         digest = hashlib.sha256()
         t0 = time.perf_counter()
         try:
             with os.fdopen(fd, "wb") as out:
-                for part in parts:
+                for part in parts():
                     with open(part, "rb") as src:
                         while block := src.read(8 << 20):
                             digest.update(block)

