@@ -10,6 +10,7 @@ SHA-256 below, so a damaged or swapped download is caught before it is loaded.
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.util
 import logging
@@ -27,8 +28,8 @@ from core.model_files import join_parts
 from speech.audio import SAMPLE_RATE, is_silent, load_audio
 from speech.types import NothingHeardError, Segment, Transcript
 
-__all__ = ["BASE_MODEL_SHA256", "LANGUAGES", "bundled_model_dir", "model_dir", "load_model",
-           "default_model", "transcribe"]
+__all__ = ["BASE_MODEL_SHA256", "BEAM_SIZE", "LANGUAGES", "bundled_model_dir", "model_dir", "load_model",
+           "check_language", "default_model", "recognise", "transcribe"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 # 3-grams forbidden against the "참을 참을 참을..." loops, is fast and repeatable.
 TEMPERATURES = (0.0,)
 NO_REPEAT_NGRAM = 3
+BEAM_SIZE = 5
 
 
 def _package_data(name: str) -> Path:
@@ -114,29 +116,57 @@ def default_model(config: AppConfig | None = None) -> Any:
     return load_model(str(model_dir(config or load_config())))
 
 
-def _speech_only(samples: np.ndarray) -> np.ndarray:
+def _speech_only(samples: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """The speech parts of ``samples`` joined, and where they were (Silero VAD, faster-whisper's defaults)."""
     from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
     stamps = get_speech_timestamps(samples, VadOptions())
     if not stamps:
-        return np.zeros(0, np.float32)
+        return np.zeros(0, np.float32), []
     chunks, _ = collect_chunks(samples, stamps)
-    return np.concatenate(chunks)
+    return np.concatenate(chunks), stamps
 
 
-def _pick_language(model: Any, speech: np.ndarray) -> str:
+def _first_window(model: Any, speech: np.ndarray) -> np.ndarray:
+    """Mel features of the first 30 s window, cut exactly as ``WhisperModel.generate_segments`` cuts them."""
+    from faster_whisper.audio import pad_or_trim
+
+    features = model.feature_extractor(speech)
+    return pad_or_trim(features[:, :min(model.feature_extractor.nb_max_frames, features.shape[-1] - 1)])
+
+
+def _reusing(model: Any, window: np.ndarray, encoded: Any) -> Any:
+    """A shallow copy of ``model`` whose encoder pass over ``window`` returns ``encoded``.
+
+    Detection and decoding then share one encoder pass (the costliest step of a short
+    utterance). faster-whisper 1.2 passes no encoder output from ``detect_language`` to
+    ``generate_segments``, so the copy answers the first ``encode`` call itself. Any other
+    input is encoded normally: a future faster-whisper that cuts windows differently is
+    slower, never wrong. A copy per call keeps the shared model untouched across threads.
+    """
+    runner = copy.copy(model)
+
+    def encode(features: np.ndarray) -> Any:
+        if features.shape == window.shape and np.array_equal(features, window):
+            return encoded
+        return model.encode(features)
+
+    runner.encode = encode
+    return runner
+
+
+def _pick_language(model: Any, encoded: Any) -> str:
     """Whisper's language guess restricted to Korean and English.
 
     Free detection on short or synthetic Korean often answers Thai or Japanese;
     comparing only the ko/en probabilities keeps the choice among the two we serve.
     """
-    _, _, probs = model.detect_language(audio=speech)
-    scores = {lang: p for lang, p in probs if lang in LANGUAGES}
+    scores = {token[2:-2]: p for token, p in model.model.detect_language(encoded)[0]}
     return max(LANGUAGES, key=lambda lang: scores.get(lang, 0.0))
 
 
 def transcribe(audio: Any, *, language: str | None = None, model: Any = None,
-               config: AppConfig | None = None, beam_size: int = 5) -> Transcript:
+               config: AppConfig | None = None, beam_size: int = BEAM_SIZE) -> Transcript:
     """Speech in ``audio`` to text.
 
     ``audio``: a path, the file's bytes, or ``(sample_rate, ndarray)`` from Gradio.
@@ -145,39 +175,56 @@ def transcribe(audio: Any, *, language: str | None = None, model: Any = None,
     configured one once. Raises :class:`NothingHeardError` when there is no speech
     and :class:`BadAudioError` for empty, unreadable or over-long audio.
     """
-    if language is not None and language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES} or None, got {language!r}")
+    check_language(language)
     config = config or load_config()
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
     samples = load_audio(audio, max_bytes=config.max_upload_mb * 1_000_000)
+    timings = {"decode": (time.perf_counter() - t0) * 1000}
+    return recognise(samples, language=language, model=model if model is not None else default_model(config),
+                     beam_size=beam_size, timings=timings, started=t0)
+
+
+def check_language(language: str | None) -> None:
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES} or None, got {language!r}")
+
+
+def recognise(samples: np.ndarray, *, language: str | None, model: Any, beam_size: int = BEAM_SIZE,
+              timings: dict[str, float] | None = None, started: float | None = None) -> Transcript:
+    """:func:`transcribe` for audio already decoded to 16 kHz mono float32 (the streaming listener's path)."""
+    from faster_whisper.transcribe import restore_speech_timestamps
+
+    timings = dict(timings or {})
+    t0 = started if started is not None else time.perf_counter()
     duration = len(samples) / SAMPLE_RATE
-    timings["decode"] = (time.perf_counter() - t0) * 1000
     if is_silent(samples):
         raise NothingHeardError()
 
     t = time.perf_counter()
-    speech = _speech_only(samples)
+    speech, stamps = _speech_only(samples)
     timings["vad"] = (time.perf_counter() - t) * 1000
     if len(speech) < SAMPLE_RATE // 10:
         raise NothingHeardError()
 
-    model = model if model is not None else default_model(config)
+    t = time.perf_counter()
+    window = _first_window(model, speech)
+    encoded = model.encode(window)
+    timings["encode"] = (time.perf_counter() - t) * 1000
     if language is None:
         t = time.perf_counter()
-        language = _pick_language(model, speech)
+        language = _pick_language(model, encoded)
         timings["language"] = (time.perf_counter() - t) * 1000
 
     t = time.perf_counter()
-    pieces, _info = model.transcribe(samples, language=language, beam_size=beam_size,
-                                     vad_filter=True, condition_on_previous_text=False,
-                                     temperature=TEMPERATURES,
-                                     no_repeat_ngram_size=NO_REPEAT_NGRAM)
+    # VAD already ran above: decode the speech alone and map times back to the input.
+    pieces, _info = _reusing(model, window, encoded).transcribe(
+        speech, language=language, beam_size=beam_size, vad_filter=False, condition_on_previous_text=False,
+        temperature=TEMPERATURES, no_repeat_ngram_size=NO_REPEAT_NGRAM)
     # The generator does the decoding: consume it here, inside the timed block.
     # Windows Whisper itself judges silent (no-speech probability high and
     # confidence low) are already left out of ``pieces``.
     segments = tuple(Segment(start=round(s.start, 2), end=round(s.end, 2), text=s.text.strip())
-                     for s in pieces if s.text.strip())
+                     for s in restore_speech_timestamps(pieces, stamps, SAMPLE_RATE) if s.text.strip())
     timings["asr"] = (time.perf_counter() - t) * 1000
     timings["total"] = (time.perf_counter() - t0) * 1000
     text = " ".join(s.text for s in segments).strip()

@@ -11,6 +11,7 @@ base model per test session (joined into a temporary cache, never downloaded).
 
 from __future__ import annotations
 
+import copy
 import io
 import wave
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 
 from speech.audio import to_mono_float
 
-__all__ = ["spoken_wav", "spoken_pcm", "encode", "wer", "cer", "whisper_model", "CONTAINERS"]
+__all__ = ["spoken_wav", "spoken_pcm", "encode", "wer", "cer", "whisper_model", "counting_encoder", "CONTAINERS"]
 
 # Container extension -> (PyAV format, codec, sample rate): what browsers and phones upload.
 CONTAINERS = {
@@ -122,3 +123,25 @@ def whisper_model(tmp_path_factory):
     from speech.stt import bundled_model_dir, load_model
 
     return load_model(str(bundled_model_dir(tmp_path_factory.mktemp("models"))))
+
+
+class _CountingWhisper:
+    """CTranslate2's Whisper with its encoder passes counted (the costly step of a short utterance)."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+        self.encodes = 0
+
+    def encode(self, *args, **kwargs):
+        self.encodes += 1
+        return self._inner.encode(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+
+def counting_encoder(model):
+    """A shallow copy of a ``WhisperModel`` whose ``.model.encodes`` counts encoder passes."""
+    counted = copy.copy(model)
+    counted.model = _CountingWhisper(model.model)
+    return counted
