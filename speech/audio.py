@@ -17,7 +17,8 @@ import numpy as np
 
 from speech.types import BadAudioError
 
-__all__ = ["SAMPLE_RATE", "MAX_SECONDS", "load_audio", "is_silent", "wav_bytes", "to_mono_float"]
+__all__ = ["SAMPLE_RATE", "MAX_SECONDS", "Resampler", "empty_error", "is_silent", "load_audio", "to_mono_float",
+           "too_long_error", "wav_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ MAX_SECONDS = 300.0           # one spoken turn; longer belongs in a typed diary
 _SILENCE_RMS = 1e-3
 
 
-def _empty() -> BadAudioError:
+def empty_error() -> BadAudioError:
     return BadAudioError("The recording is empty — please record again.",
                          "녹음된 내용이 비어 있어요. 다시 녹음해 주세요.")
 
@@ -38,7 +39,7 @@ def _unreadable() -> BadAudioError:
         "오디오 파일을 읽을 수 없어요. wav, mp3, m4a, ogg, webm 형식으로 올려 주세요.")
 
 
-def _too_long(max_seconds: float) -> BadAudioError:
+def too_long_error(max_seconds: float) -> BadAudioError:
     minutes = max_seconds / 60
     return BadAudioError(
         f"That recording is longer than {minutes:g} minutes. Please keep one message under "
@@ -67,7 +68,7 @@ def load_audio(audio: Any, *, max_seconds: float = MAX_SECONDS,
     if isinstance(audio, (bytes, bytearray, memoryview)):
         data = bytes(audio)
         if not data:
-            raise _empty()
+            raise empty_error()
         if max_bytes is not None and len(data) > max_bytes:
             raise _too_big(max_bytes)
         return _decode(io.BytesIO(data), max_seconds)
@@ -78,7 +79,7 @@ def load_audio(audio: Any, *, max_seconds: float = MAX_SECONDS,
                                 f"오디오 파일 {path.name!r}을(를) 찾을 수 없어요.")
         size = path.stat().st_size
         if size == 0:
-            raise _empty()
+            raise empty_error()
         if max_bytes is not None and size > max_bytes:
             raise _too_big(max_bytes)
         return _decode(str(path), max_seconds)
@@ -107,22 +108,40 @@ def to_mono_float(samples: np.ndarray) -> np.ndarray:
 
 def _from_array(rate: int, samples: np.ndarray, max_seconds: float) -> np.ndarray:
     if samples.size == 0:
-        raise _empty()
+        raise empty_error()
     if rate <= 0:
         raise BadAudioError(f"Invalid sample rate {rate}.", f"샘플링 레이트 {rate}가 올바르지 않아요.")
     mono = to_mono_float(samples)
     if len(mono) / rate > max_seconds:
-        raise _too_long(max_seconds)
+        raise too_long_error(max_seconds)
     if rate == SAMPLE_RATE:
         return mono
-    import av  # deferred: only needed once audio really arrives
+    resample = Resampler(rate)
+    return np.concatenate([resample(mono), resample(None)])
 
-    frame = av.AudioFrame.from_ndarray(mono[np.newaxis, :], format="flt", layout="mono")
-    frame.sample_rate = rate
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-    out = [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-    out += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
+
+class Resampler:
+    """Mono float32 at ``rate`` to 16 kHz, chunk after chunk.
+
+    One filter across all chunks of a stream: resampling each chunk alone would put a
+    click at every chunk edge. Call with ``None`` at the end to get the last samples.
+    """
+
+    def __init__(self, rate: int) -> None:
+        import av  # deferred: only needed once audio really arrives
+
+        self.rate = rate
+        self._av = av
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+
+    def __call__(self, mono: np.ndarray | None) -> np.ndarray:
+        frame = None
+        if mono is not None:
+            frame = self._av.AudioFrame.from_ndarray(np.ascontiguousarray(mono[np.newaxis, :]), format="flt",
+                                                     layout="mono")
+            frame.sample_rate = self.rate
+        out = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
+        return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 
 def _decode(source, max_seconds: float) -> np.ndarray:
@@ -138,7 +157,7 @@ def _decode(source, max_seconds: float) -> np.ndarray:
                 raise BadAudioError("That file has no sound track.", "파일에 소리가 없어요.")
             # Container duration is in microseconds; trust it only to refuse early.
             if container.duration is not None and container.duration / 1e6 > max_seconds + 1:
-                raise _too_long(max_seconds)
+                raise too_long_error(max_seconds)
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             frames = container.decode(audio=0)
             while True:
@@ -155,7 +174,7 @@ def _decode(source, max_seconds: float) -> np.ndarray:
                     chunks.append(arr)
                     total += len(arr)
                 if total > limit:
-                    raise _too_long(max_seconds)
+                    raise too_long_error(max_seconds)
                 if frame is None:
                     break
     except av.FFmpegError as e:
@@ -164,7 +183,7 @@ def _decode(source, max_seconds: float) -> np.ndarray:
     if bad_frames:
         log.info("skipped %d undecodable audio frames", bad_frames)
     if total == 0:
-        raise _unreadable() if bad_frames else _empty()
+        raise _unreadable() if bad_frames else empty_error()
     return np.concatenate(chunks).astype(np.float32)
 
 

@@ -17,6 +17,12 @@ __all__ = ["warmup"]
 log = logging.getLogger(__name__)
 
 
+def _load_vad() -> None:
+    from faster_whisper.vad import get_vad_model
+
+    get_vad_model()
+
+
 def warmup(config: AppConfig | None = None) -> dict[str, float]:
     """Join/load Whisper and the offline voices; returns milliseconds per part.
 
@@ -25,7 +31,8 @@ def warmup(config: AppConfig | None = None) -> dict[str, float]:
     """
     config = config or load_config()
     offline = {v.engine for v in available_voices(online=False)}
-    steps = {"whisper": lambda: default_model(config).detect_language(audio=np.zeros(SAMPLE_RATE, np.float32))}
+    steps = {"whisper": lambda: default_model(config).detect_language(audio=np.zeros(SAMPLE_RATE, np.float32)),
+             "vad": _load_vad}
     if "piper" in offline:
         steps["piper"] = lambda: next(iter(load_piper().synthesize("Hi.")))
     if "espeak" in offline:
