@@ -105,7 +105,7 @@ class Companion:
     # ----------------------------------------------------------------- the turn
     def respond(self, turn: Turn) -> Iterator[ReplyEvent]:
         typed = turn.text.strip()
-        if not typed and turn.audio is None:
+        if not typed and turn.audio is None and turn.transcript is None:
             yield ErrorEvent(EmptyTurnError())
             return
         if len(typed) > MAX_TEXT_CHARS:
@@ -116,7 +116,7 @@ class Companion:
         face_job = (self._pool.submit(self.read_emotion, turn.image)
                     if turn.image is not None and self.read_emotion is not None else None)
         stt_job = (self._pool.submit(self._transcribe, turn.audio, turn.speech_language)
-                   if turn.audio is not None and self.transcribe is not None else None)
+                   if turn.transcript is None and turn.audio is not None and self.transcribe is not None else None)
 
         reading: EmotionReading | None = None
         if face_job is not None:
@@ -129,8 +129,10 @@ class Companion:
                 if reading.faces_found > 1:
                     yield NoticeEvent(SeveralFacesNotice(reading.faces_found))
 
-        transcript: Transcript | None = None
-        if stt_job is not None:
+        transcript: Transcript | None = turn.transcript
+        if transcript is not None:
+            yield TranscriptEvent(transcript)
+        elif stt_job is not None:
             try:
                 transcript = stt_job.result()
             except HaruError as e:     # nothing heard, unreadable audio...: fatal only without typed words

@@ -39,6 +39,7 @@ class Turn:
     exclude_songs: frozenset[str] = frozenset()   # track keys already shown this session
     llm: LLMChoice | None = None         # None: the app's configured backend
     speech_language: str | None = None   # "ko" | "en" forces Whisper's language; None detects between them
+    transcript: Transcript | None = None  # already heard while the user spoke (speech.Listener): no STT here
 
 
 @dataclass(frozen=True)

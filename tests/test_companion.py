@@ -144,6 +144,32 @@ def test_face_reading_and_transcription_run_side_by_side(config, store, user):
     assert of(events, TranscriptEvent)[0].transcript.text == "I am fine."
 
 
+def test_a_transcript_heard_while_speaking_skips_stt_and_the_face_is_still_read(config, store, user, jaffe_happy,
+                                                                               whisper_model):
+    from tests.speech_fixtures import spoken_pcm
+
+    listener = speech.Listener("en", model=whisper_model)
+    pcm = spoken_pcm("I had a wonderful day with my friends.", "en")
+    for i in range(0, len(pcm), 4800):
+        listener.feed(48_000, pcm[i:i + 4800])
+    heard = listener.finish()
+
+    def transcribe(audio, **kwargs):
+        raise AssertionError("the turn already carries its transcript")
+
+    with FakeLLMServer(default=Reply(chunks=REPLY)) as server:
+        events = run(companion(config, server, store, read_emotion=vision.read_emotion, transcribe=transcribe),
+                     Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), transcript=heard,
+                          settings=CompanionSettings(language="en"), voice=False))
+        sent = server.requests[-1].body
+
+    assert not of(events, ErrorEvent)
+    assert of(events, EmotionEvent)
+    assert of(events, TranscriptEvent)[0].transcript is heard
+    assert "wonderful" in str(sent["messages"][-1]["content"]).lower()
+    assert "wonderful" in of(events, SavedEvent)[0].entry.transcript.lower()
+
+
 @pytest.mark.parametrize("turn, error", [
     (Turn(profile=PROFILE, text="   "), EmptyTurnError),
     (Turn(profile=PROFILE, text="가" * 20_000), TextTooLongError),
