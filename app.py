@@ -34,6 +34,7 @@ import pandas as pd  # noqa: E402
 import chat  # noqa: E402
 import diary  # noqa: E402
 import music  # noqa: E402
+import speech  # noqa: E402
 import vision  # noqa: E402
 from chat.safety import HELPLINE_KR  # noqa: E402
 from core import APOLOGY, AppConfig, HaruError, help_text, load_config  # noqa: E402
@@ -52,6 +53,7 @@ STATS_DAYS = (7, 30, 90, 365)
 # The mirror needs a face, not a photo: small frames make face finding several times faster.
 MIRROR_CAMERA = {"video": {"width": {"ideal": 320}, "height": {"ideal": 240}}}
 MIRROR_FRAME_S = 0.08       # the browser offers a frame this often; the server reads as many as it keeps up with
+MIC_CHUNK_S = 0.5            # the microphone sends what it heard this often, so speech is transcribed during pauses
 EXPORT_MAX_AGE_S = 600       # exported files are private data: gone from the temp folder after this
 
 NOT_LOGGED_IN = diary.AuthError(t("auth.needed", "en"), t("auth.needed", "ko"))
@@ -347,6 +349,23 @@ class Handlers:
         yield from self._turn(session, text, _upload(audio), _upload(image), mode="conversation",
                               voice=not muted)
 
+    def listen_start(self, session: Session) -> speech.Listener | None:
+        """A fresh listener for each recording, in the user's speech language."""
+        if session.user_id is None:
+            return None
+        return speech.Listener(session.prefs.speech_language or None, config=self.config)
+
+    def listen(self, listener: speech.Listener | None, chunk) -> None:
+        """One microphone chunk, ``(sample_rate, samples)``, to this recording's listener."""
+        if listener is not None and chunk is not None:
+            listener.feed(*chunk)
+
+    def talk_spoken(self, session: Session, text: str, listener: speech.Listener | None, image,
+                    muted: bool) -> Iterator[tuple]:
+        """The turn sent when a recording stops: what the listener heard, with the typed words and face."""
+        yield from self._turn(session, text, None, _upload(image), mode="conversation", voice=not muted,
+                              listener=listener)
+
     def diary_write(self, session: Session, text: str, photo) -> Iterator[tuple]:
         """Stream Anna's comment on a diary entry: (comment, messages, session, text box)."""
         for view, session in self._run_turn(session, text, None, _upload(photo), mode="diary", voice=False):
@@ -355,9 +374,11 @@ class Handlers:
                                           session.tz) if view.reply else ""
             yield comment, view.banner(), session, gr.update() if view.done is None else ""
 
-    def _turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool):
+    def _turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool,
+              listener: speech.Listener | None = None):
         first, voiced = True, False
-        for view, session in self._run_turn(session, text, audio, image, mode=mode, voice=voice):
+        for view, session in self._run_turn(session, text, audio, image, mode=mode, voice=voice,
+                                            listener=listener):
             clear = (None if first else gr.update())
             # The player's stream opens with the first voice chunk; a turn without voice leaves it alone
             # instead of handing the browser an empty playlist.
@@ -367,7 +388,8 @@ class Handlers:
                    "" if first else gr.update(), clear, clear)
             first = False
 
-    def _run_turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool):
+    def _run_turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool,
+                  listener: speech.Listener | None = None):
         """Drive Companion.respond and keep the session's history and songs current."""
         lang = session.language
         view = TurnView(lang, self.companion_name(session), session.history[-SHOWN_MESSAGES:])
@@ -380,7 +402,8 @@ class Handlers:
                 song_strategy=prefs.song_strategy, song_language=prefs.song_language,
                 submood=prefs.submood or None, history=view.history[-2 * HISTORY_TURNS:],
                 exclude_songs=session.shown_songs, speech_language=prefs.speech_language or None,
-                llm=session.llm_choice(self.config), voice_online=prefs.voice_online)
+                llm=session.llm_choice(self.config), voice_online=prefs.voice_online,
+                transcript=listener.finish() if listener is not None else None)
             view.said = (text or "").strip()
             yield view, session
             for event in self.companion.respond(turn):
@@ -603,6 +626,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
     with gr.Blocks(title="Haru", delete_cache=(1800, 3600)) as demo:
         session = gr.State(h.new_session())
         smoother = gr.State(None)
+        # Not in ``session``: a turn still streaming its reply writes ``session`` back when it ends, and
+        # would drop a listener that a new recording made meanwhile.
+        listener = gr.State(None)
         browser = gr.Textbox(visible=False)
 
         with gr.Row(equal_height=True):
@@ -647,7 +673,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                          label="talk.text", placeholder="talk.text_ph")
                                 send = L(gr.Button(t("talk.send", lang), variant="primary", scale=1,
                                                    elem_id="talk-send"), value="talk.send")
-                            mic = L(gr.Audio(sources=["microphone", "upload"], type="filepath",
+                            mic = L(gr.Audio(sources=["microphone", "upload"], type="numpy",
                                              label=t("talk.mic", lang), elem_id="talk-mic"), label="talk.mic")
                         with gr.Column(scale=2):
                             face = L(gr.Image(sources=["webcam", "upload"], type="filepath",
@@ -836,6 +862,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                     concurrency_id="model", concurrency_limit=model_slots, time_limit=600)
         send.click(api_name="talk", **talk)
         text.submit(api_visibility="private", **talk)
+        # A recording is transcribed while it is made (uploads still go through Send): each chunk goes to
+        # the recording's listener, and stopping sends the turn with what it heard.
+        mic.start_recording(h.listen_start, session, listener, **private)
+        mic.stream(h.listen, [listener, mic], None, stream_every=MIC_CHUNK_S, time_limit=speech.MAX_SECONDS + 60,
+                   concurrency_id="mic", concurrency_limit=16, show_progress="hidden", api_visibility="private")
+        mic.stop_recording(h.talk_spoken, [session, text, listener, face, muted], talk_outputs, preprocess=False,
+                           concurrency_id="model", concurrency_limit=model_slots, time_limit=600,
+                           api_visibility="private")
         reroll_btn.click(h.reroll, session, [songs, session], api_name="reroll")
         clear_btn.click(h.new_conversation, session, [chatbot, transcript, songs, emotion, talk_banner, session],
                         api_name="new_conversation")

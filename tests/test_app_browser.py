@@ -104,10 +104,7 @@ def test_talk_by_voice_with_a_webcam_face(page):
     mic = page.locator("#talk-mic")
     mic.locator("button.record-button").click()
     time.sleep(7)                          # the whole sentence, once
-    mic.locator("button.stop-button").click()
-    mic.locator("[data-testid='download-link']").wait_for()
-
-    page.locator("#talk-send").click()
+    mic.locator("button.stop-button").click()   # stopping sends the turn
     page.locator("#talk-banner").get_by_text(re.compile(r"Saved to your diary")).wait_for(timeout=TURN_TIMEOUT_MS)
 
     assert "park" in page.locator("#talk-transcript textarea").input_value().lower()
@@ -119,6 +116,26 @@ def test_talk_by_voice_with_a_webcam_face(page):
     assert page.locator("#talk-songs .haru-song").count() >= 1
     assert page.locator("#talk-songs a[href^='https://']").count() >= 1
     screenshot(page, "talk")
+
+
+def test_a_recording_is_transcribed_while_it_is_made(page):
+    """The live microphone's chunks reach the session's listener; stopping sends what it heard (the
+    recording itself never reaches the server as a file)."""
+    server = shared_app()
+    open_tab(page, "Talk")
+    page.locator("#talk-clear").click()
+    page.locator("#talk-transcript textarea").wait_for()
+    heard_before = server.log_tail(10**7).count("streamed transcript")
+
+    mic = page.locator("#talk-mic")
+    mic.locator("button.record-button").click()
+    time.sleep(7)
+    mic.locator("button.stop-button").click()
+    page.locator("#talk-banner").get_by_text(re.compile(r"Saved to your diary")).wait_for(timeout=TURN_TIMEOUT_MS)
+
+    assert "park" in page.locator("#talk-transcript textarea").input_value().lower()
+    assert server.log_tail(10**7).count("streamed transcript") == heard_before + 1
+    assert mic.locator("[data-testid='download-link']").count() == 0
 
 
 def test_live_mirror_labels_the_webcam_face(page):
