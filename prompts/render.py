@@ -125,9 +125,10 @@ def _system(t: dict, settings: CompanionSettings, name: str, chars: int, mode: s
 
 def _user_message(t: dict, name: str, profile: Profile, turn: TurnContext, context: list[str]) -> Message:
     words = "\n".join(part.strip() for part in (turn.transcript, turn.user_text) if part.strip())
-    parts = [_fill(t["context_heading"], name=name), *context] if "context_heading" in t and context else []
-    if profile.intro.strip():
-        parts += [_fill(t["user_intro"], name=name), _block("user_intro", profile.intro)]
+    # What stays the same from turn to turn comes first: a local model then reuses it from its cache.
+    parts = [_fill(t["user_intro"], name=name), _block("user_intro", profile.intro)] if profile.intro.strip() else []
+    if "context_heading" in t and context:
+        parts += [_fill(t["context_heading"], name=name), *context]
     parts += [_fill(t["user_" + turn.mode], name=name), _block("user_words", words)]
     return Message("user", "\n".join(parts))
 
@@ -163,7 +164,7 @@ def _messages(flavour: str, settings: CompanionSettings, profile: Profile, turn:
     for example in t.get("examples", {}).get(settings.attitude, ()):
         messages += [Message("user", "\n".join([_fill(t["user_" + turn.mode], name=name),
                                                _block("user_words", example["user"])])),
-                     Message("assistant", example["reply"])]
+                     Message("assistant", example[settings.length])]
     messages += [*history, _user_message(t, name, profile, turn, context)]
     return tuple(messages), notes
 

@@ -62,19 +62,59 @@ def test_a_bad_later_sentence_ends_the_reply_cleanly():
     assert run(ReplyGuard("ko", 200, spoken=False), text) == "힘든 하루였겠다. 오늘은 푹 쉬어. "
 
 
+LONG_EN = ("That sounds really hard, and I am glad you told me about it. You did everything you could today. "
+           "Maybe a warm shower and an early night would help. Tomorrow you can look at it with fresh eyes. "
+           "Whatever happens, I am on your side. Write to me again when you feel like it. ")
+
+
 def test_the_reply_stops_near_its_target_and_never_far_past_it():
-    sentence = "That sounds really hard, and I am glad you told me about it. "
-    out = run(ReplyGuard("en", 120, spoken=False), sentence * 10)
+    guard = ReplyGuard("en", 120, spoken=False)
+    out = run(guard, LONG_EN)
     assert 0.9 * 120 <= len(out.strip()) <= 1.5 * 120
+    assert guard.ended == "target" and not guard.wants_more
 
 
-def test_with_a_minimum_nothing_is_shown_until_half_the_target_is_ready():
-    guard = ReplyGuard("en", 100, spoken=False, min_share=0.5)
-    assert guard.feed("Oh no. ") == ""                                     # 6 chars: held back
-    assert guard.feed("That sounds really hard, I'm so sorry. Please rest tonight. ") == \
-        "Oh no. That sounds really hard, I'm so sorry. Please rest tonight. "
-    with pytest.raises(Rejected, match="short"):
-        run(ReplyGuard("en", 100, spoken=False, min_share=0.5), "Oh no. Rest.")
+def test_the_first_sentence_is_shown_as_soon_as_it_ends():
+    guard = ReplyGuard("en", 300, spoken=False)
+    assert guard.feed("Oh no. Th") == "Oh no. "
+
+
+def test_a_reply_that_ends_well_short_of_its_target_asks_to_be_continued():
+    guard = ReplyGuard("en", 300, spoken=False)
+    assert run(guard, "Oh no, I'm so sorry. Rest tonight.") == "Oh no, I'm so sorry. Rest tonight."
+    assert guard.wants_more and not guard.done
+    assert run(guard, " " + LONG_EN).startswith(" That sounds")      # more deltas go on with the same reply
+    assert guard.ended == "target" and not guard.wants_more
+    nearly = ReplyGuard("en", 40, spoken=False)
+    run(nearly, "Oh no, I'm so sorry. Rest tonight.")
+    assert not nearly.wants_more
+
+
+def test_a_looping_model_is_cut_at_the_first_repeat():
+    guard = ReplyGuard("ko", 300, spoken=False)
+    loop = "오늘은 행복하게 학교를 수리하세요. 오늘은 학교에서 준비하세요. "
+    assert run(guard, "힘든 하루였겠다. " + loop * 5) == "힘든 하루였겠다. " + loop
+    assert guard.ended == "repeat" and not guard.wants_more
+
+
+def test_a_run_on_without_sentence_ends_is_not_waited_for():
+    guard = ReplyGuard("ko", 600, spoken=False)
+    assert guard.feed("힘든 하루였겠다. ") == "힘든 하루였겠다. "
+    guard.feed("그리고 " * 120)
+    assert guard.done and guard.ended == "run-on"
+    with pytest.raises(Rejected, match="run-on"):
+        ReplyGuard("ko", 600, spoken=False).feed("그리고 " * 120)
+
+
+def test_broken_characters_end_the_reply_without_waiting_for_a_sentence_end():
+    guard = ReplyGuard("en", 600, spoken=True)
+    assert run(guard, "Get some rest. Goodnight!\ufffd\ufffd//\ufffd") == "Get some rest. "
+    assert guard.ended == "garbage"
+
+
+def test_cjk_full_stops_end_a_sentence_without_a_space():
+    with pytest.raises(Rejected, match="language"):
+        ReplyGuard("ko", 100, spoken=False).feed("我理解你的感受。你今天")
 
 
 def test_a_tail_cut_by_the_token_limit_is_dropped():
@@ -94,6 +134,17 @@ def test_spoken_replies_lose_emoji_and_markdown():
     ("Great job today!", "en", None),
     ("今天辛苦了。", "en", "language"),
     ("Safety rule: never do that.", "en", "echo"),
+    ("python\n", "en", "code"),
+    ("No additional code is required for this solution.", "en", "code"),
+    ("print(greeting)", "en", "code"),
+    ("I love coding in Python at night.", "en", None),
 ])
 def test_sentence_problems(sentence, language, problem):
     assert sentence_problem(sentence, language) == problem
+
+
+def test_line_breaks_without_words_end_the_reply_and_paragraph_gaps_shrink():
+    guard = ReplyGuard("ko", 600, spoken=False)
+    out = run(guard, "힘든 하루였겠다.\n\n\n\n오늘은 푹 쉬어." + "\n" * 200)
+    assert out == "힘든 하루였겠다.\n오늘은 푹 쉬어.\n"
+    assert guard.ended == "blank"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,7 @@ def korean(backend) -> tuple[Prompt, list[str]]:
     prompt = build(CompanionSettings(attitude="casual", language="ko", length="short"), Profile("민지"),
                    TurnContext(user_text="오늘 회사에서 발표를 망쳐서 너무 속상해. 다들 나를 어떻게 볼지 걱정돼.",
                                mode="diary"))
+    prompt = replace(prompt, temperature=0.0)    # the same reply every run: a pass or a fail is real
     deltas = reply(backend, prompt)
     print(f"ko reply ({len(''.join(deltas))}/{prompt.target_chars} chars, {len(deltas)} deltas): {''.join(deltas)}")
     return prompt, deltas
@@ -71,8 +73,9 @@ def test_korean_reply_is_streamed_clean_korean(korean):
     assert len(text) <= 1.5 * prompt.target_chars
 
 
-@pytest.mark.xfail(strict=False, reason="known limit of the 1.5B coder model: its Korean replies often retell the "
-                                        "user's words, which the guard skips, and end short; see bench_llm")
+@pytest.mark.xfail(strict=False, reason="known limit of the 1.5B coder model's Korean: it retells the user's words "
+                                        "(skipped) and loops (cut), so this reply stops at 67/150 characters even "
+                                        "after being continued; see docs/companion.md")
 def test_korean_reply_is_at_least_half_the_length_setting(korean):
     prompt, deltas = korean
     assert len("".join(deltas).strip()) >= 0.5 * prompt.target_chars
@@ -87,10 +90,27 @@ def test_english_reply_is_streamed_english_and_within_the_length_setting(backend
     print(f"en reply ({len(text)}/{prompt.target_chars} chars, {len(deltas)} deltas): {text}")
     assert_clean(text)
     assert text != prompt.fallback_reply and not HANGUL.search(text)
-    # The guard holds the first sentences until half the target is reached (so a too-short start can be
-    # retried), so a short reply may arrive as one delta; sentence-by-sentence release is tested in
-    # test_backends_guard.py.
+    assert len(deltas) > 1                      # sentence by sentence, not held back until the end
     assert 0.5 * prompt.target_chars <= len(text) <= 1.5 * prompt.target_chars
+
+
+def test_a_reply_that_stops_short_is_continued_towards_its_length(backend):
+    said = TurnContext(transcript="I finally finished my first marathon today!", mode="conversation")
+    short = build(CompanionSettings(language="en", length="short"), Profile("Sam"), said)
+    long = build(CompanionSettings(language="en", length="long"), Profile("Sam"), said)
+    system, *rest = short.local_messages
+    # Anna's prompt with short examples, plus a line that makes the model stop after a sentence or two,
+    # against the long reply's target.
+    terse = (Message("system", system.content + "\nAnswer in one short sentence."), *rest)
+    prompt = replace(long, local_messages=terse, temperature=0.0)
+    alone = "".join(delta for delta, _ in backend.generate(terse, 0.0, prompt.max_tokens)).strip()
+    text = "".join(reply(backend, prompt)).strip()
+    print(f"alone ({len(alone)} chars): {alone!r}\ncontinued ({len(text)}/{prompt.target_chars} chars): {text!r}")
+    assert len(alone) < 0.7 * prompt.target_chars          # the model stops early when left alone...
+    assert text.startswith(alone)                          # ...(at temperature 0 the same words)...
+    assert len(text) >= len(alone) + 30                    # ...and the reply goes on with more sentences
+    assert_clean(text)
+    assert not HANGUL.search(text) and len(text) <= 1.5 * prompt.target_chars
 
 
 def test_a_reply_in_the_wrong_language_is_retried_then_replaced_by_the_safe_template(backend):

@@ -1,11 +1,12 @@
-"""Checks on a small model's reply while it streams: language, echoed instructions, length.
+"""Checks on a small model's reply while it streams: language, echoed instructions, repeats, length.
 
 The embedded 1.5B model sometimes answers in the wrong language (English or Chinese for Korean),
-copies its instructions back, repeats the user's words as if they were its own, or runs long.
-:class:`ReplyGuard` lets text through one finished sentence at a time, so a bad start can be thrown
-away before the user sees it (the backend retries), a bad later sentence ends the reply cleanly, a
-sentence repeating the user's own words is skipped, and the reply stops near its target length
-instead of at a hard token cut in mid-word.
+copies its instructions back, repeats the user's words as if they were its own, loops on one sentence,
+or runs long. :class:`ReplyGuard` lets text through one finished sentence at a time, so a bad start can
+be thrown away before the user sees it (the backend retries), a bad or repeated later sentence ends the
+reply cleanly, a sentence repeating the user's own words is skipped, and the reply stops near its target
+length instead of at a hard token cut in mid-word. A reply that ends by itself well short of the target
+says so (:attr:`ReplyGuard.wants_more`), and the backend has the model go on with the same reply.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from typing import Sequence
 
 from prompts.types import Message
 
-# Sentence ends: punctuation (Western, CJK, Korean tildes) followed by space, or a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？…~])[\"'”’)\]]*\s+|\n+")
+# Sentence ends: punctuation (Western, Korean tildes) followed by space, CJK full stops, or a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…~])[\"'”’)\]]*\s+|(?<=[。！？])[\"'”’)\]]*\s*|\n+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
+# The model is a coder: left to write on, it drifts into code fences, language names and code lines.
+_CODE = re.compile(r"```|^\s*(?:python|bash|json|javascript|java|c\+\+|sql)\s*$|^\s*(?:def|class|import|from)\s+\w"
+                   r"|^\s*[\w.]+\(.*\)\s*:?\s*$|\b(?:additional|following|above|this|the) code\b", re.IGNORECASE)
 _MARKUP = re.compile(r"^\s*(?:[-*•#>]+|\d+[.)])\s+|\*\*|__|`")
 
 # Pieces of our own instructions: seeing one in a reply means the model is echoing the prompt.
@@ -38,7 +42,10 @@ MIN_KO_HANGUL_SHARE = 0.6    # of letters; leaves room for a song title or an En
 MAX_EN_FOREIGN_SHARE = 0.1
 STOP_AT = 0.9                # stop once this share of the target is out...
 MAX_OVER = 1.5               # ...and never let a sentence take the reply past 150 % of it
-MIN_SHARE = 0.5              # hold text back until the reply is at least this long (see ``min_share``)
+CONTINUE_BELOW = 0.7         # a reply that ends by itself shorter than this share is continued
+MIN_REPEAT_SIMILARITY = 0.8  # a sentence this close to one already shown is the model looping
+MAX_SENTENCE_CHARS = 300     # unfinished text this long is a run-on (or a script without spaces)
+MAX_BLANK_RUNS = 2           # line breaks and nothing else, again and again
 
 
 class Rejected(Exception):
@@ -72,6 +79,8 @@ def sentence_problem(sentence: str, language: str, user_words: str = "") -> str 
         return "echo"
     if copies(sentence, user_words):
         return "copy"
+    if _CODE.search(sentence):
+        return "code"
     hangul, han, latin = (len(rx.findall(sentence)) for rx in (_HANGUL, _HAN_KANA, _LATIN))
     letters = hangul + han + latin
     if not letters:
@@ -84,29 +93,37 @@ def sentence_problem(sentence: str, language: str, user_words: str = "") -> str 
 
 
 def clean_sentence(sentence: str, spoken: bool) -> str:
-    """Markdown bullets/emphasis removed; emoji too when the reply will be read aloud."""
+    """Markdown bullets/emphasis removed; emoji too when the reply will be read aloud; the space after
+    it one space, or one line break where the model started a new paragraph."""
     text = _MARKUP.sub("", sentence)
     if spoken:
         text = re.sub(r"[ \t]*" + _EMOJI.pattern + r"+", "", text)
-    return re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    body = text.rstrip()
+    gap = text[len(body):]
+    return body + ("\n" if "\n" in gap else " " if gap else "")
+
+
+def _repeats(sentence: str, earlier: Sequence[str]) -> bool:
+    letters = _letters_only(sentence)
+    return bool(letters) and any(SequenceMatcher(None, letters, seen, autojunk=False).ratio()
+                                 >= MIN_REPEAT_SIMILARITY for seen in earlier)
 
 
 class ReplyGuard:
     """Feed raw deltas; get back text that is safe to show, one finished sentence at a time."""
 
-    def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "",
-                 min_share: float = 0.0) -> None:
-        """``min_share`` > 0: show nothing until that share of the target is ready, and reject a reply
-        that ends shorter (worth a retry); the price is a later first sentence."""
+    def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "") -> None:
         self.language = language
         self.user_words = user_words
         self.target = target_chars
         self.spoken = spoken
-        self.min_chars = min_share * target_chars
         self.shown = 0
         self.done = False
+        self.ended = ""                      # why the guard ended the reply, for the log
         self._pending = ""
-        self._held = ""
+        self._sentences: list[str] = []      # letters of each sentence shown, to catch loops
+        self._blanks = 0
 
     def feed(self, delta: str) -> str:
         if self.done:
@@ -116,45 +133,59 @@ class ReplyGuard:
         while not self.done and (m := _SENTENCE_END.search(self._pending)):
             sentence, self._pending = self._pending[:m.end()], self._pending[m.end():]
             out.append(self._accept(sentence))
-        return self._release("".join(out))
-
-    def _release(self, text: str) -> str:
-        self._held += text
-        if self.shown < self.min_chars and not self.done:
-            return ""
-        text, self._held = self._held, ""
-        return text
+        if not self.done and len(self._pending) > MAX_SENTENCE_CHARS:
+            self._end("run-on")
+        elif not self.done and "\ufffd" in self._pending:     # broken bytes: the model is out of words
+            self._end("garbage")
+        return "".join(out)
 
     def finish(self, truncated: bool) -> str:
-        """The last sentence when generation ended by itself (a cut-off tail is dropped).
+        """The last sentence when generation ended (a tail cut off by the token limit is dropped).
 
-        Raises :class:`Rejected` when the whole reply left nothing to show.
+        Raises :class:`Rejected` when the whole reply left nothing to show. Afterwards
+        :attr:`wants_more` says whether the reply is worth continuing; more deltas may then be fed.
         """
         keep = not self.done and self._pending.strip() and not (truncated and self.shown)
         text = self._accept(self._pending) if keep else ""
-        self.done = True
+        self._pending = ""
         if not self.shown:
             raise Rejected("empty")
-        if self.shown < self.min_chars:
-            raise Rejected("short")
-        return self._release(text)
+        return text
+
+    @property
+    def wants_more(self) -> bool:
+        """Nothing went wrong, but the reply is well short of its target."""
+        return not self.done and self.shown < self.target * CONTINUE_BELOW
 
     def _accept(self, sentence: str) -> str:
         if not sentence.strip():
-            return sentence if self.shown else ""
+            # The sentence before already ended with its own space or line break. With its end-of-turn
+            # token banned, the model sometimes writes nothing but line breaks until the token limit.
+            self._blanks += 1
+            if self._blanks > MAX_BLANK_RUNS:
+                self._end("blank")
+            return ""
+        self._blanks = 0
         problem = sentence_problem(sentence, self.language, self.user_words)
         if problem == "copy":
             return ""          # the model restating the user's story: skip it, what follows is often fine
+        if _repeats(sentence, self._sentences):
+            problem = "repeat"
         too_long = self.shown and self.shown + len(sentence.strip()) > self.target * MAX_OVER
         if problem or too_long:
-            if not self.shown:
-                raise Rejected(problem or "length")
-            self.done = True
+            self._end(problem or "length")
             return ""
         text = clean_sentence(sentence, self.spoken)
         if not self.shown:
             text = text.lstrip()
         self.shown += len(text.strip())
+        self._sentences.append(_letters_only(text))
         if self.shown >= self.target * STOP_AT:
-            self.done = True
+            self.done, self.ended = True, "target"
         return text
+
+    def _end(self, why: str) -> None:
+        """A bad start is rejected (the caller may retry); after a good start the reply just ends."""
+        if not self.shown:
+            raise Rejected(why)
+        self.done, self.ended = True, why

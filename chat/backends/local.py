@@ -1,9 +1,12 @@
 """The embedded offline backend: Qwen2.5-Coder-1.5B-Instruct in-process on the CPU via xllamacpp.
 
-No key, no network. The model is small, so every reply passes through :class:`ReplyGuard`: a wrong
-language, echoed instructions, nothing to show or (first try only) less than half the target length
-means one retry at a lower temperature, then the prompt's safe template reply; sentences repeating the user's words are skipped; a bad later
-sentence or reaching the length target ends the reply.
+No key, no network. The model is small, so every reply passes through :class:`ReplyGuard`, which
+shows it one checked sentence at a time: a wrong language, echoed instructions or nothing to show at
+the start means one retry at a lower temperature, then the prompt's safe template reply; sentences
+repeating the user's words are skipped; a bad or looping later sentence, or reaching the length target,
+ends the reply. The model tends to stop after two or three sentences whatever length was asked for, so a
+reply that ends well short of its target is continued: the text shown so far goes back as the start of
+Anna's message and the model writes on with its end-of-turn token banned, until the guard ends it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from chat.backends._model_files import MODEL_NAME, ensure_model
-from chat.backends.guard import MIN_SHARE, Rejected, ReplyGuard, last_user_words
+from chat.backends.guard import Rejected, ReplyGuard, last_user_words
 from core.config import AppConfig
 from core.errors import ErrorCategory, HaruError
 from prompts.types import Message, Prompt
@@ -28,9 +31,16 @@ log = logging.getLogger(__name__)
 
 N_CTX = 4096
 RETRY_TEMPERATURE = 0.5
+MAX_CONTINUATIONS = 2
+MIN_CONTINUATION_TOKENS = 48
 STOP_WAIT_S = 30.0
-# Stop words: the model starting to write the next user turn or our data tags.
-STOP = ["<user_words>", "</user_words>", "<|im_end|>", "<|endoftext|>"]
+# Stop words: the model starting to write the next user turn or our data tags (with its end-of-turn
+# token banned during a continuation, it tends to open a new turn instead).
+STOP = ["<user_words>", "</user_words>", "<|im_end|>", "<|endoftext|>", "<|im_start|>"]
+# With its end-of-turn token banned, the model "ends" with line breaks instead, on and on. Banned too
+# during a continuation (llama.cpp bans each token these strings tokenize to; all are whitespace, so
+# a sentence may still end with a line break token such as ".\n\n" and start a new paragraph).
+BLANK_LINES = ("\n", "\n\n", "\n\n\n", "\n\n\n\n", " \n", " \n\n", "\r\n")
 _DONE = object()
 # Warm-up runs in a background thread while the first turn may already want the model: one load only.
 _LOAD_LOCK = threading.Lock()
@@ -55,9 +65,15 @@ class LocalModelError(HaruError):
 
 
 def default_threads() -> int:
-    """Leave one core to speech synthesis, which runs while the reply streams. On a busy 2-core machine
-    two llama.cpp threads (which spin-wait on each other) fell to 0.5 tokens/s; one kept ~7."""
+    """Generation leaves one core to speech synthesis, which runs while the reply streams. On a busy
+    2-core machine two llama.cpp threads (which spin-wait on each other) fell to 0.5 tokens/s; one kept ~7."""
     return max(1, min(4, (os.cpu_count() or 2) - 1))
+
+
+def batch_threads() -> int:
+    """Reading the prompt happens before there is anything to speak, and the turn's face and speech are
+    done by then: all cores (on 2 cores the turn's new prompt part read at 66 instead of 36 tokens/s)."""
+    return max(1, min(8, os.cpu_count() or 2))
 
 
 @lru_cache(maxsize=2)
@@ -73,7 +89,7 @@ def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
     params.n_ctx = n_ctx
     params.n_parallel = 1
     params.cpuparams.n_threads = n_threads
-    params.cpuparams_batch.n_threads = n_threads
+    params.cpuparams_batch.n_threads = max(n_threads, batch_threads())
     params.verbosity = -1
     # The library also opens an HTTP listener on a random loopback port; an unknown key keeps other
     # programs (and web pages in the user's browser) from using it.
@@ -139,12 +155,9 @@ class LocalBackend:
     def stream(self, prompt: Prompt) -> Iterator[str]:
         messages = prompt.local_messages or prompt.messages
         words = last_user_words(messages)
-        # First try: hold the text until it is half the target, so a too-short reply can be retried.
-        # Second try: a short real reply beats the template.
-        for temperature, min_share in ((prompt.temperature, MIN_SHARE),
-                                       (min(prompt.temperature, RETRY_TEMPERATURE), 0.0)):
+        for temperature in (prompt.temperature, min(prompt.temperature, RETRY_TEMPERATURE)):
             guard = ReplyGuard(prompt.language, prompt.target_chars, spoken=prompt.mode == "conversation",
-                               user_words=words, min_share=min_share)
+                               user_words=words)
             try:
                 yield from self._guarded(messages, temperature, prompt.max_tokens, guard)
                 return
@@ -155,26 +168,54 @@ class LocalBackend:
 
     def _guarded(self, messages: tuple[Message, ...], temperature: float, max_tokens: int,
                  guard: ReplyGuard) -> Iterator[str]:
-        truncated = False
-        tokens = self.generate(messages, temperature, max_tokens)
-        try:
-            for delta, finish_reason in tokens:
-                truncated = finish_reason == "length"
-                if text := guard.feed(delta):
+        shown: list[str] = []
+        for attempt in range(MAX_CONTINUATIONS + 1):
+            so_far = "".join(shown)
+            # The continuation's first word brings its own space; the shown text may already end in one.
+            skip_space = so_far[-1:].isspace()
+            truncated = False
+            # A continuation gets the tokens the rest of the target needs, not a whole reply's worth.
+            budget = max(MIN_CONTINUATION_TOKENS, round(max_tokens * (1 - guard.shown / guard.target)))
+            tokens = (self.generate(messages, temperature, max_tokens) if not attempt else
+                      self.generate((*messages, Message("assistant", so_far.rstrip())), temperature,
+                                    budget, end_allowed=False))
+            try:
+                for delta, finish_reason in tokens:
+                    truncated = finish_reason == "length"
+                    if skip_space and delta:
+                        delta, skip_space = delta.lstrip(), not delta.strip()
+                    if text := guard.feed(delta):
+                        shown.append(text)
+                        yield text
+                    if guard.done:
+                        log.info("offline reply ended by the guard (%s) at %d/%d characters",
+                                 guard.ended, guard.shown, guard.target)
+                        return
+                if text := guard.finish(truncated):
+                    shown.append(text)
                     yield text
-                if guard.done:
-                    return
-            if text := guard.finish(truncated):
-                yield text
-        finally:
-            tokens.close()
+            finally:
+                tokens.close()
+            if truncated:
+                log.info("offline reply reached its token limit at %d/%d characters", guard.shown, guard.target)
+                return
+            if not guard.wants_more:
+                return
+            log.info("offline reply ended early at %d/%d characters; continuing it", guard.shown, guard.target)
 
-    def generate(self, messages: tuple[Message, ...], temperature: float,
-                 max_tokens: int) -> Iterator[tuple[str, str | None]]:
-        """Raw ``(text delta, finish_reason)`` pairs; closing the iterator stops the generation."""
+    def generate(self, messages: tuple[Message, ...], temperature: float, max_tokens: int, *,
+                 end_allowed: bool = True) -> Iterator[tuple[str, str | None]]:
+        """Raw ``(text delta, finish_reason)`` pairs; closing the iterator stops the generation.
+
+        A last assistant message is continued, not answered; ``end_allowed=False`` bans the model's
+        end-of-turn tokens, so it writes on until a stop word, the token limit or the caller stops it.
+        """
         server = self._get_server()
         request = {"messages": [{"role": m.role, "content": m.content} for m in messages],
-                   "temperature": temperature, "max_tokens": max_tokens, "stop": STOP, "stream": True}
+                   "temperature": temperature, "max_tokens": max_tokens, "stop": STOP, "stream": True,
+                   "ignore_eos": not end_allowed}
+        if not end_allowed:
+            request["logit_bias"] = [[blank, False] for blank in BLANK_LINES]
         chunks: queue.Queue = queue.Queue()
         stop = threading.Event()
 
