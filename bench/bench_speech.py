@@ -18,7 +18,7 @@ import speech
 from bench.common import Row, p50, timeit
 from core.config import load_config
 from speech.audio import SAMPLE_RATE, load_audio
-from speech.stt import default_model
+from speech.stt import BEAM_SIZE, default_model
 
 SENTENCES = (
     "I went for a long walk in the park this morning, and it made me feel much better.",
@@ -73,7 +73,7 @@ def _stt_rows(repeat: int) -> list[Row]:
         wall, cpu = measured[mode, seconds] = _wall_and_cpu(
             lambda: speech.transcribe(audio, language=language, model=model, config=config), repeat)
         rows += [Row("speech", f"STT real-time factor, {seconds} s clip, {mode}", wall / 1000 / seconds, "x",
-                     STT_GOAL, f"whisper base int8, beam 5, {wall:.0f} ms wall"),
+                     STT_GOAL, f"whisper base int8, beam {BEAM_SIZE}, {wall:.0f} ms wall"),
                  Row("speech", f"STT CPU seconds per audio second, {seconds} s clip, {mode}", cpu / 1000 / seconds,
                      "x", "", "all threads; idle 2-core wall RTF lies between this / 2 and this")]
     for mode in ("detect ko/en", "language set"):
