@@ -30,6 +30,7 @@ from prompts.types import Message, Prompt
 log = logging.getLogger(__name__)
 
 N_CTX = 4096
+PROMPT_CACHE_MIB = 256       # ~10-20 people's primed prompts (15-30 MB each)
 RETRY_TEMPERATURE = 0.5
 MAX_CONTINUATIONS = 2
 MIN_CONTINUATION_TOKENS = 48
@@ -91,6 +92,12 @@ def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
     params.cpuparams.n_threads = n_threads
     params.cpuparams_batch.n_threads = max(n_threads, batch_threads())
     params.verbosity = -1
+    # llama.cpp repacks most weights into a CPU-friendly layout in its own memory; with the file also
+    # mapped, both copies stayed resident (1.97 GB for a 1.1 GB model, 1.39 GB read without mmap).
+    params.load_mode = xllamacpp.llama_load_mode.LLAMA_LOAD_MODE_NONE
+    # Saved prompt states let people take turns without re-reading their fixed prompt; llama.cpp's
+    # default allows 8 GB of them.
+    params.cache_ram_mib = PROMPT_CACHE_MIB
     # The library also opens an HTTP listener on a random loopback port; an unknown key keeps other
     # programs (and web pages in the user's browser) from using it.
     params.api_keys = [secrets.token_urlsafe(24)]
