@@ -87,8 +87,11 @@ def _block(tag: str, text: str) -> str:
 def _context_lines(t: dict, name: str, profile: Profile, turn: TurnContext,
                    text_emotion: str | None) -> tuple[list[str], list[str]]:
     lines, notes = [], []
+    # The same all day first (a local model reuses it from its cache), this turn's face and songs after.
     if profile.intro.strip():
         lines.append(_fill(t["intro"], name=name))
+    if turn.mood_summary.strip():
+        lines.append(_fill(t["mood"], summary=" ".join(turn.mood_summary.split())[:MAX_SUMMARY_CHARS]))
     if turn.face_label:
         confident = turn.face_confidence >= MISMATCH_MIN_FACE_CONFIDENCE
         lines.append(_fill(t["face_confident" if confident else "face_uncertain"], name=name,
@@ -99,10 +102,8 @@ def _context_lines(t: dict, name: str, profile: Profile, turn: TurnContext,
         lines.append(_fill(t["mismatch"], name=name, face=t["emotions"][turn.face_label],
                            text=t["emotions"][text_emotion]))
         notes.append("mismatch")
-    if turn.mood_summary.strip():
-        lines.append(_fill(t["mood"], summary=" ".join(turn.mood_summary.split())[:MAX_SUMMARY_CHARS]))
     if turn.songs:
-        lines.append(_fill(t["songs"], songs=t["joiner"].join(turn.songs[:MAX_SONGS])))
+        lines.append(_fill(t["songs"], songs=t["joiner"].join(turn.songs[:t.get("max_songs", MAX_SONGS)])))
     return lines, notes
 
 
