@@ -323,17 +323,34 @@ class SentenceSplitter:
     whitespace, or at a line break; the text after the last end waits for more.
     "3.5" and "Mr. Kim" are not cut. A run-on longer than ``max_chars`` is cut at
     its last comma or space so the first audio never waits for a whole paragraph.
+    The very first piece may end at a comma once it is ``first_clause_chars`` long:
+    the voice starts on "That sounds like a really long day," while a streaming LLM
+    is still writing the rest of the sentence (~0.25 s sooner at 40 tokens/s).
     """
 
     _END = re.compile(r"(?:[.!?…~。！？]+[\"'”’)\]]*\s+|\n+)")
+    _CLAUSE_END = re.compile(r"[,;:，、]\s+")
     _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "e.g.", "i.e.", "vs.", "etc.")
 
-    def __init__(self, max_chars: int = 220) -> None:
+    def __init__(self, max_chars: int = 220, first_clause_chars: int = 20) -> None:
         self.max_chars = max_chars
+        self.first_clause_chars = first_clause_chars
         self._buffer = ""
+        self._started = False
 
     def feed(self, delta: str) -> list[str]:
         self._buffer += delta
+        out = self._sentences()
+        if not out and not self._started and self.first_clause_chars:
+            clause = next((m for m in self._CLAUSE_END.finditer(self._buffer)
+                           if len(self._buffer[:m.start()].strip()) >= self.first_clause_chars), None)
+            if clause is not None:
+                out.append(self._buffer[:clause.end()].strip())
+                self._buffer = self._buffer[clause.end():]
+        self._started = self._started or bool(out)
+        return out
+
+    def _sentences(self) -> list[str]:
         out: list[str] = []
         start = 0
         for match in self._END.finditer(self._buffer):

@@ -92,6 +92,17 @@ def test_sentence_splitter(deltas, sentences):
         assert out == sentences
 
 
+def test_the_first_piece_may_end_at_a_comma_so_the_voice_starts_sooner():
+    splitter = SentenceSplitter()
+    fed = ["That sounds like a ", "really long day, and it ", "makes sense. You kept going, ", "even so. "]
+    assert [splitter.feed(d) for d in fed] == [[], ["That sounds like a really long day,"],
+                                               ["and it makes sense."], ["You kept going, even so."]]
+    # Too short a first clause waits for the sentence; numbers keep their commas.
+    assert SentenceSplitter().feed("Oh, wow, that is 1,000 steps! ") == ["Oh, wow, that is 1,000 steps!"]
+    korean = SentenceSplitter()
+    assert korean.feed("발표 준비하느라 며칠 동안 정말 고생 많았겠다, 그래도 ") == ["발표 준비하느라 며칠 동안 정말 고생 많았겠다,"]
+
+
 def test_markdown_and_emoji_are_not_read_aloud():
     assert clean_for_speech("**Really** great 🎉✨ job — see https://x.y/z") == "Really great job — see"
     with pytest.raises(ValueError):
