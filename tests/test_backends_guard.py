@@ -79,6 +79,14 @@ def test_the_first_sentence_is_shown_as_soon_as_it_ends():
     assert guard.feed("Oh no. Th") == "Oh no. "
 
 
+def test_a_long_first_clause_is_shown_before_its_sentence_ends():
+    guard = ReplyGuard("en", 300, spoken=False)
+    assert guard.feed("That sounds like a really long day, and it") == "That sounds like a really long day, "
+    assert guard.feed(" makes sense, you know. ") == "and it makes sense, you know. "   # later clauses wait
+    with pytest.raises(Rejected, match="language"):
+        ReplyGuard("ko", 100, spoken=False).feed("That sounds like a really long day, 그래도 ")
+
+
 def test_a_reply_that_ends_well_short_of_its_target_asks_to_be_continued():
     guard = ReplyGuard("en", 300, spoken=False)
     assert run(guard, "Oh no, I'm so sorry. Rest tonight.") == "Oh no, I'm so sorry. Rest tonight."
