@@ -5,7 +5,9 @@ real offline voices, a real SQLite diary. Two LLMs: (a) the embedded offline mod
 (b) a loopback OpenAI-compatible server that streams like a cloud LLM (300 ms to the
 first token, then 40 tokens/s). The same turn also runs through a naive sequential
 path (transcribe, then the whole reply, then speak all of it) so the streaming gain
-shows as a ratio. Cold start and peak memory come from a real ``python app.py``.
+shows as a ratio, and through the live-microphone path: the recording fed in real time,
+0.1 s at a time, to a ``speech.Listener`` that transcribes during pauses, the clock
+starting when the audio ends. Cold start and peak memory come from a real ``python app.py``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import wave
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from bench.common import Row
 
@@ -33,15 +39,18 @@ CLOUD_REPLY = ("That sounds like a really long day, and it makes sense that you 
                "You kept going even when it was hard, and that counts for a lot. "
                "Maybe take ten quiet minutes tonight, with a warm drink and a song you love. "
                "Tomorrow can start fresh. I'm proud of you for getting through today.")
+# A person presses stop a moment after their last word; the live microphone's work is done by then.
+STOP_AFTER_S = 0.7
 
 
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r".{1,4}", text, flags=re.S))
 
 
-def _turn_timings(companion, turn) -> tuple[float, float]:
+def _turn_timings(companion, turn, started: float | None = None) -> tuple[float, float]:
+    """Seconds to the first audio and to the end of the reply, from ``started`` (default: now)."""
     from chat import AudioEvent, DoneEvent, ErrorEvent
-    t0 = time.perf_counter()
+    t0 = started if started is not None else time.perf_counter()
     first_audio = None
     for event in companion.respond(turn):
         if isinstance(event, AudioEvent) and first_audio is None:
@@ -52,6 +61,37 @@ def _turn_timings(companion, turn) -> tuple[float, float]:
             break
     done = time.perf_counter() - t0
     return (first_audio if first_audio is not None else float("nan")), done
+
+
+def _streamed_timings(companion, turn, wav: Path, config, stop_after_s: float = 0.0) -> tuple[float, float, float]:
+    """The live microphone: the recording reaches a Listener in real time, 0.1 s per chunk, on another
+    thread; from the end of the audio, finish() and then the turn with its transcript.
+    ``stop_after_s``: the user presses stop this long after the recording's end (the microphone hears
+    silence meanwhile). Returns (first audio, reply done, transcript ready) in seconds after the stop."""
+    import speech
+    with wave.open(str(wav)) as w:
+        rate, pcm = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    pcm = np.concatenate([pcm, np.zeros(int(stop_after_s * rate), np.int16)])
+    listener = speech.Listener(turn.speech_language, config=config)
+
+    def microphone() -> None:
+        step, start = rate // 10, time.perf_counter()
+        for i in range(0, len(pcm), step):
+            listener.feed(rate, pcm[i:i + step])
+            time.sleep(max(0.0, start + (i + step) / rate - time.perf_counter()))
+
+    mic = threading.Thread(target=microphone)
+    mic.start()
+    mic.join()
+    ended = time.perf_counter()
+    transcript = listener.finish()
+    ready = time.perf_counter() - ended
+    return (*_turn_timings(companion, replace(turn, audio=None, transcript=transcript), started=ended), ready)
+
+
+def _median_run(measure, repeats: int) -> tuple[float, ...]:
+    runs = sorted(measure() for _ in range(repeats))
+    return runs[len(runs) // 2]
 
 
 def _sequential_seconds(companion, turn) -> float:
@@ -133,13 +173,22 @@ def run(quick: bool = False) -> list[Row]:
                 first = sorted(r[0] for r in runs)[len(runs) // 2]
                 done = sorted(r[1] for r in runs)[len(runs) // 2]
                 naive = _sequential_seconds(companion, replace(turn, voice=False))
+                live = _median_run(lambda: _streamed_timings(companion, turn, wav, config), repeats)
                 rows += [
                     Row("turn", f"{language}, {llm}: end of speech -> first audio", first, "s", goal,
                         f"median of {repeats}"),
                     Row("turn", f"{language}, {llm}: end of speech -> reply done", done, "s"),
                     Row("turn", f"{language}, {llm}: sequential path -> first audio", naive, "s",
                         note=f"streaming is {naive / first:.1f}x sooner"),
+                    Row("turn", f"{language}, {llm}: live microphone, end of audio -> first audio", live[0], "s",
+                        goal, f"transcript ready {live[2]:.2f} s after the audio ended; median of {repeats}"),
+                    Row("turn", f"{language}, {llm}: live microphone, end of audio -> reply done", live[1], "s"),
                 ]
+                if llm.startswith("cloud"):
+                    late = _median_run(lambda: _streamed_timings(companion, turn, wav, config, STOP_AFTER_S), repeats)
+                    rows.append(Row("turn", f"{language}, {llm}: live microphone, stop pressed {STOP_AFTER_S} s after "
+                                    "the audio -> first audio", late[0], "s", goal,
+                                    f"transcript ready {late[2]:.2f} s after the stop; median of {repeats}"))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(Row("turn", "peak RSS, all offline models loaded", peak_mb / 1024, "GB", "<= 2.5 GB"))
     return rows
