@@ -185,12 +185,17 @@ class Listener:
         """
         t0 = time.perf_counter()
         with self._lock:
-            if self._result is None:
+            first = self._result is None
+            if first:
                 self._result = self._finish()
             result = self._result
         if isinstance(result, HaruError):
             raise result
-        return replace(result, timings_ms={**result.timings_ms, "finish": (time.perf_counter() - t0) * 1000})
+        waited = (time.perf_counter() - t0) * 1000
+        if first:
+            log.info("streamed transcript of %.1f s in %d piece(s), ready %.0f ms after finish()",
+                     result.duration_s, result.timings_ms["pieces"], waited)
+        return replace(result, timings_ms={**result.timings_ms, "finish": waited})
 
     def _finish(self) -> Transcript | HaruError:
         self._closed = True
