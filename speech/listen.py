@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from core.config import AppConfig, load_config
+from core.config import AppConfig
 from core.errors import HaruError
 from speech.audio import MAX_SECONDS, SAMPLE_RATE, Resampler, empty_error, to_mono_float, too_long_error
-from speech.stt import BEAM_SIZE, check_language, default_model, recognise
+from speech.stt import BEAM_SIZE, check_language, recognise
 from speech.types import NothingHeardError, Segment, Transcript
 
 __all__ = ["Listener", "PAUSE_S"]
@@ -172,8 +172,8 @@ class Listener:
             return self.language or next((p.language for _, p in self._pieces), None)
 
     def _recognise(self, audio: np.ndarray, language: str | None) -> Transcript:
-        model = self._model if self._model is not None else default_model(self._config or load_config())
-        return recognise(audio, language=language, model=model, beam_size=self._beam_size)
+        return recognise(audio, language=language, model=self._model, config=self._config,
+                         beam_size=self._beam_size)
 
     # ----------------------------------------------------------------- output
     def finish(self) -> Transcript:

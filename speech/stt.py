@@ -183,8 +183,8 @@ def transcribe(audio: Any, *, language: str | None = None, model: Any = None,
     t0 = time.perf_counter()
     samples = load_audio(audio, max_bytes=config.max_upload_mb * 1_000_000)
     timings = {"decode": (time.perf_counter() - t0) * 1000}
-    return recognise(samples, language=language, model=model if model is not None else default_model(config),
-                     beam_size=beam_size, timings=timings, started=t0)
+    return recognise(samples, language=language, model=model, config=config, beam_size=beam_size,
+                     timings=timings, started=t0)
 
 
 def check_language(language: str | None) -> None:
@@ -192,8 +192,9 @@ def check_language(language: str | None) -> None:
         raise ValueError(f"language must be one of {LANGUAGES} or None, got {language!r}")
 
 
-def recognise(samples: np.ndarray, *, language: str | None, model: Any, beam_size: int = BEAM_SIZE,
-              timings: dict[str, float] | None = None, started: float | None = None) -> Transcript:
+def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, config: AppConfig | None = None,
+              beam_size: int = BEAM_SIZE, timings: dict[str, float] | None = None,
+              started: float | None = None) -> Transcript:
     """:func:`transcribe` for audio already decoded to 16 kHz mono float32 (the streaming listener's path)."""
     from faster_whisper.transcribe import restore_speech_timestamps
 
@@ -209,6 +210,8 @@ def recognise(samples: np.ndarray, *, language: str | None, model: Any, beam_siz
     if len(speech) < SAMPLE_RATE // 10:
         raise NothingHeardError()
 
+    # Loaded only now, so silence and noise are answered without waiting for a model load.
+    model = model if model is not None else default_model(config or load_config())
     t = time.perf_counter()
     window = _first_window(model, speech)
     encoded = model.encode(window)
