@@ -17,9 +17,11 @@ __all__ = ["warmup"]
 log = logging.getLogger(__name__)
 
 
-def _load_vad() -> None:
+def _load_whisper(config: AppConfig) -> None:
+    """Whisper and the Silero VAD the live microphone runs on every chunk."""
     from faster_whisper.vad import get_vad_model
 
+    default_model(config).detect_language(audio=np.zeros(SAMPLE_RATE, np.float32))
     get_vad_model()
 
 
@@ -31,8 +33,7 @@ def warmup(config: AppConfig | None = None) -> dict[str, float]:
     """
     config = config or load_config()
     offline = {v.engine for v in available_voices(online=False)}
-    steps = {"whisper": lambda: default_model(config).detect_language(audio=np.zeros(SAMPLE_RATE, np.float32)),
-             "vad": _load_vad}
+    steps = {"whisper": lambda: _load_whisper(config)}
     if "piper" in offline:
         steps["piper"] = lambda: next(iter(load_piper().synthesize("Hi.")))
     if "espeak" in offline:
