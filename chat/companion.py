@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 8000
 SONGS_PER_TURN = 3
 REPORT_MAX_TOKENS = 600
+_FINISHED = object()      # a worker of the turn is done
 
 
 class Backend(Protocol):
@@ -270,33 +271,56 @@ class Companion:
 
     def _speak_while_streaming(self, turn: Turn, backend: Backend, prompt: Prompt,
                                reply_parts: list[str]) -> Iterator[ReplyEvent]:
-        """Forward text deltas at once and voice each finished sentence in a worker thread."""
+        """Text deltas and voice clips, each as soon as it exists.
+
+        The reply streams in one thread and finished sentences are voiced in another; this generator
+        yields from both. (Yielding audio only between text deltas held the first clip back until the
+        next delta: with the offline model, the next sentence, a second or more later.)
+        """
         voice = turn.voice and self.synthesize_stream is not None
-        audio_out: queue.Queue = queue.Queue()
-        text_in: queue.Queue = queue.Queue()
-        worker = None
-        if voice:
-            worker = threading.Thread(target=self._voice_worker, name="haru-tts", daemon=True,
-                                      args=(text_in, audio_out, turn.settings.language, self._online(turn)))
+        events: queue.Queue = queue.Queue()
+        text_in: queue.Queue | None = queue.Queue() if voice else None
+        stop = threading.Event()
+        workers = [threading.Thread(target=self._reply_worker, name="haru-reply", daemon=True,
+                                    args=(backend, prompt, reply_parts, events, text_in, stop))]
+        if text_in is not None:
+            workers.append(threading.Thread(target=self._voice_worker, name="haru-tts", daemon=True,
+                                            args=(text_in, events, turn.settings.language, self._online(turn))))
+        for worker in workers:
             worker.start()
+        running = len(workers)
         try:
-            for delta in self._stream_with_fallback(backend, prompt, reply_parts):
-                if isinstance(delta, NoticeEvent | ErrorEvent):
-                    yield delta
-                    continue
-                yield TextDelta(delta)
-                if voice:
-                    text_in.put(delta)
-                yield from _drain(audio_out)
+            while running:
+                item = events.get()
+                if item is _FINISHED:
+                    running -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
         finally:
-            if voice:
-                text_in.put(None)
-        if worker is not None:
-            while worker.is_alive() or not audio_out.empty():
-                try:
-                    yield audio_out.get(timeout=0.05)
-                except queue.Empty:
+            stop.set()    # if the consumer went away, the reply worker stops the model at its next delta
+
+    def _reply_worker(self, backend: Backend, prompt: Prompt, reply_parts: list[str], events: queue.Queue,
+                      text_in: queue.Queue | None, stop: threading.Event) -> None:
+        stream = self._stream_with_fallback(backend, prompt, reply_parts)
+        try:
+            for item in stream:
+                if stop.is_set():
+                    break
+                if isinstance(item, NoticeEvent | ErrorEvent):
+                    events.put(item)
                     continue
+                events.put(TextDelta(item))
+                if text_in is not None:
+                    text_in.put(item)
+        except BaseException as e:    # re-raised in the consumer's thread, as if nothing ran elsewhere
+            events.put(e)
+        finally:
+            stream.close()
+            if text_in is not None:
+                text_in.put(None)
+            events.put(_FINISHED)
 
     def _stream_with_fallback(self, backend: Backend, prompt: Prompt, reply_parts: list[str]):
         """Text deltas from ``backend``; if it fails before any text, a notice and then the fallback's."""
@@ -320,18 +344,20 @@ class Companion:
     def _online(self, turn: Turn) -> bool:
         return self.online_tts and turn.voice_online
 
-    def _voice_worker(self, text_in: queue.Queue, audio_out: queue.Queue, language: str, online: bool) -> None:
+    def _voice_worker(self, text_in: queue.Queue, events: queue.Queue, language: str, online: bool) -> None:
         def deltas():
             while (item := text_in.get()) is not None:
                 yield item
         try:
             for clip in self.synthesize_stream(deltas(), language, online=online):
-                audio_out.put(AudioEvent(clip))
+                events.put(AudioEvent(clip))
         except HaruError as e:
-            audio_out.put(NoticeEvent(e))
+            events.put(NoticeEvent(e))
         except Exception:
             log.exception("speech synthesis failed")
-            audio_out.put(NoticeEvent(VoiceUnavailableNotice()))
+            events.put(NoticeEvent(VoiceUnavailableNotice()))
+        finally:
+            events.put(_FINISHED)
 
     def _crisis_turn(self, turn: Turn, reading: EmotionReading | None, spoken: str, typed: str):
         reply = safety.crisis_reply(turn.settings.language, turn.profile.name)
@@ -411,11 +437,3 @@ def _song_record(track: Track) -> dict:
     record = asdict(track)
     record.pop("links", None)   # links are rebuilt from title + artist when shown
     return record
-
-
-def _drain(q: queue.Queue) -> Iterator[ReplyEvent]:
-    while True:
-        try:
-            yield q.get_nowait()
-        except queue.Empty:
-            return

@@ -273,3 +273,15 @@ def test_face_thumbnail_is_kept_only_on_opt_in(config, store, user, jaffe_happy,
     if opted_in:
         thumb = Image.open(io.BytesIO(store.get_thumbnail(user.id, entry.id)))
         assert thumb.format == "JPEG" and max(thumb.size) <= 96
+
+
+def test_the_first_sentence_is_heard_while_the_model_is_still_writing_the_next(config, store, user):
+    # The fake model pauses 2 s between its two sentences, as the offline model does between sentences.
+    slow = Reply(chunks=("That sounds like a long day. ", "Rest well tonight."), tokens_per_s=0.5)
+    with FakeLLMServer(default=slow) as server:
+        comp = companion(config, server, store, synthesize_stream=speech.synthesize_stream, online_tts=False)
+        kinds = [type(e).__name__ for e in comp.respond(
+            Turn(profile=PROFILE, user_id=user.id, text="Long day.", settings=CompanionSettings(language="en")))]
+    deltas = [i for i, kind in enumerate(kinds) if kind == "TextDelta"]
+    assert len(deltas) == 2
+    assert deltas[0] < kinds.index("AudioEvent") < deltas[1]
