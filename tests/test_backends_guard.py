@@ -156,3 +156,11 @@ def test_line_breaks_without_words_end_the_reply_and_paragraph_gaps_shrink():
     out = run(guard, "힘든 하루였겠다.\n\n\n\n오늘은 푹 쉬어." + "\n" * 200)
     assert out == "힘든 하루였겠다.\n오늘은 푹 쉬어.\n"
     assert guard.ended == "blank"
+
+
+def test_sentences_taken_from_the_prompts_examples_are_skipped():
+    example = "이사 끝낸 거 축하해! 새 집이 마음에 든다니 나도 기쁘다. 오늘은 새 집에서 푹 쉬면서 즐겨."
+    said = "<user_words>\n드디어 이사 끝났다! 새 집이 너무 마음에 들어.\n</user_words>"
+    guard = ReplyGuard("ko", 100, spoken=False, earlier=[example, said])
+    assert run(guard, "새 집이 너무 마음에 들어. 새 집이 마음에 든다니 나도 기뻐. 긴 하루였겠다, 오늘은 푹 쉬어.") == \
+        "긴 하루였겠다, 오늘은 푹 쉬어."

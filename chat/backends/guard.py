@@ -115,8 +115,13 @@ def _repeats(sentence: str, earlier: Sequence[str]) -> bool:
 class ReplyGuard:
     """Feed raw deltas; get back text that is safe to show, one finished sentence at a time."""
 
-    def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "") -> None:
+    def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "",
+                 earlier: Sequence[str] = ()) -> None:
+        """``earlier``: texts already in the conversation (the prompt's examples, past turns); a sentence
+        taken from them is skipped like a retelling of the user's words."""
         self.language = language
+        self._earlier = [letters for text in earlier for piece in _SENTENCE_END.split(text)
+                         if (letters := _letters_only(piece))]
         self.user_words = user_words
         self.target = target_chars
         self.spoken = spoken
@@ -177,8 +182,9 @@ class ReplyGuard:
             return ""
         self._blanks = 0
         problem = sentence_problem(sentence, self.language, self.user_words)
-        if problem == "copy":
-            return ""          # the model restating the user's story: skip it, what follows is often fine
+        if problem == "copy" or _repeats(sentence, self._earlier):
+            # The model restating the user's story or an example reply: skip it, what follows is often fine.
+            return ""
         if _repeats(sentence, self._sentences):
             problem = "repeat"
         too_long = self.shown and self.shown + len(sentence.strip()) > self.target * MAX_OVER

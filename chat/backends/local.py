@@ -162,9 +162,10 @@ class LocalBackend:
     def stream(self, prompt: Prompt) -> Iterator[str]:
         messages = prompt.local_messages or prompt.messages
         words = last_user_words(messages)
+        earlier = [m.content for m in messages[1:-1]]      # the examples and past turns, not the instructions
         for temperature in (prompt.temperature, min(prompt.temperature, RETRY_TEMPERATURE)):
             guard = ReplyGuard(prompt.language, prompt.target_chars, spoken=prompt.mode == "conversation",
-                               user_words=words)
+                               user_words=words, earlier=earlier)
             try:
                 yield from self._guarded(messages, temperature, prompt.max_tokens, guard)
                 return
