@@ -403,7 +403,7 @@ class Handlers:
                 submood=prefs.submood or None, history=view.history[-2 * HISTORY_TURNS:],
                 exclude_songs=session.shown_songs, speech_language=prefs.speech_language or None,
                 llm=session.llm_choice(self.config), voice_online=prefs.voice_online,
-                transcript=listener.finish() if listener is not None else None)
+                transcript=_heard(listener, text))
             view.said = (text or "").strip()
             yield view, session
             for event in self.companion.respond(turn):
@@ -554,6 +554,18 @@ class Handlers:
         if smoothed is None:
             return render.emotion_html(None, {}, session.language, note=note), smoother
         return render.emotion_html(smoothed.label, smoothed.probs, session.language), smoother
+
+
+def _heard(listener: speech.Listener | None, typed: str) -> speech.Transcript | None:
+    """What the recording heard; a silent recording is no error when words were typed as well."""
+    if listener is None:
+        return None
+    try:
+        return listener.finish()
+    except speech.NothingHeardError:
+        if (typed or "").strip():
+            return None
+        raise
 
 
 def _upload(payload) -> str | None:

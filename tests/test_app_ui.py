@@ -126,3 +126,19 @@ def test_bad_dates_give_a_message_in_both_languages(parse, text):
     with pytest.raises(HaruError) as caught:
         parse(text)
     assert "YYYY" in caught.value.message("en") and "YYYY" in caught.value.message("ko")
+
+
+def test_a_silent_recording_sends_the_typed_words_and_alone_says_nothing_was_heard():
+    import numpy as np
+
+    import speech
+
+    def silent() -> speech.Listener:
+        listener = speech.Listener("en")
+        listener.feed(48_000, np.zeros(48_000, np.int16))
+        return listener
+
+    assert app._heard(silent(), "I typed this instead.") is None
+    with pytest.raises(speech.NothingHeardError):
+        app._heard(silent(), "  ")
+    assert app._heard(None, "") is None
