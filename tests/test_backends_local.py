@@ -136,3 +136,24 @@ def test_priming_reads_the_fixed_prompt_and_the_reply_still_comes(backend):
     text = "".join(reply(backend, prompt)).strip()
     assert_clean(text)
     assert not HANGUL.search(text)
+
+
+def test_priming_gives_way_to_a_reply_that_starts_waiting(backend, caplog):
+    import logging
+    import threading
+    import time
+
+    from chat.backends import local
+
+    # A name the cache has not seen: the whole long prompt must be read, a message at a time.
+    prompt = build(CompanionSettings(language="ko", length="long"), Profile("하늘"),
+                   TurnContext(transcript="오늘 너무 피곤해.", mode="conversation"))
+    priming = threading.Thread(target=backend.prime, args=(prompt,))
+    with caplog.at_level(logging.INFO, logger="chat.backends.local"):
+        priming.start()
+        while not local._PRIMING.locked():
+            time.sleep(0.01)
+        text = "".join(reply(backend, replace(prompt, temperature=0.0))).strip()
+        priming.join(60)
+    assert text
+    assert any("priming stopped" in r.getMessage() for r in caplog.records)
