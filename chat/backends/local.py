@@ -133,11 +133,12 @@ class LocalBackend:
     def warmup(self) -> None:
         self._get_server()
 
-    def prime(self, prompt: Prompt) -> None:
+    def prime(self, prompt: Prompt) -> bool:
         """Read ``prompt`` once without answering, so llama.cpp caches its long fixed beginning.
 
         The instructions and examples come before the turn's words; with them cached, the user's first
-        reply starts in a fraction of a second instead of after the whole prefix is read.
+        reply starts in a fraction of a second instead of after the whole prefix is read. Returns
+        whether the whole prompt was read (False: busy, or it gave way to a reply).
         """
         # Only when idle, and one at a time: llama.cpp reads one prompt after another, so a queue of
         # primes (many people logging in) would hold back real replies. The prompt is read a message
@@ -145,18 +146,19 @@ class LocalBackend:
         # priming at the next step: llama.cpp cannot stop in the middle of reading a prompt, and the
         # whole prompt (up to ~1,500 tokens with the long examples) takes 10-20 s on 2 cores.
         if _ACTIVE.value or not _PRIMING.acquire(blocking=False):
-            return
+            return False
         messages = prompt.local_messages or prompt.messages
         try:
             for end in range(1, len(messages) + 1):
                 if _ACTIVE.value:
                     log.info("priming stopped after %d of %d messages: a reply is waiting", end - 1, len(messages))
-                    return
+                    return False
                 tokens = self.generate(messages[:end], 0.0, 1)
                 try:
                     next(tokens, None)
                 finally:
                     tokens.close()
+            return True
         finally:
             _PRIMING.release()
 
