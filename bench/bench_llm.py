@@ -98,7 +98,7 @@ def _length_rows(backend: LocalBackend, per_language: int) -> list[Row]:
                 fallbacks += reply == prompt.fallback_reply
                 errors.append(abs(len(reply) - prompt.target_chars) / prompt.target_chars)
                 n += 1
-        rows.append(Row("llm", f"offline length error, length={length} (mean |chars-target|/target)",
+        rows.append(Row("llm", f"offline length error, length={length} (mean abs(chars - target) / target)",
                         statistics.fmean(errors), "", "<= 0.5",
                         f"{n} diary replies ko+en, max {max(errors):.2f}, {fallbacks} template fallbacks"))
     return rows
