@@ -231,7 +231,8 @@ def app_client(tmp_path_factory):
     with fake_llm(default=fake_llm_reply()) as server:
         app = start_load_app(tmp_path_factory.mktemp("app"), server.openai_url)
         try:
-            client = Client(app.url, verbose=False)
+            # Big uploads (the 20000x20000 photo) on a busy 2-core machine outlast httpx's 5 s default.
+            client = Client(app.url, verbose=False, httpx_kwargs={"timeout": 120})
             client.predict("catalogue-user", PASSWORD, "Mina", api_name="/signup")
             yield client
         finally:
