@@ -144,15 +144,28 @@ def test_priming_gives_way_to_a_reply_that_starts_waiting(backend):
 
     from chat.backends import local
 
-    # A name the cache has not seen: the whole long prompt must be read, a message at a time.
     prompt = build(CompanionSettings(language="ko", length="long"), Profile("하늘"),
                    TurnContext(transcript="오늘 너무 피곤해.", mode="conversation"))
-    read_all: list[bool] = []
-    priming = threading.Thread(target=lambda: read_all.append(backend.prime(prompt)))
-    priming.start()
-    while not local._PRIMING.locked():
-        time.sleep(0.01)
-    text = "".join(reply(backend, replace(prompt, temperature=0.0))).strip()
-    priming.join(60)
-    assert text
-    assert read_all == [False]
+    replies: list[str] = []
+    generate = backend.generate
+
+    def first_step_then_a_reply(*args, **kwargs):
+        # The reply arrives right after the prime's first message is read: deterministic, no race.
+        try:
+            yield from generate(*args, **kwargs)
+        finally:
+            backend.generate = generate
+            threading.Thread(target=lambda: replies.append("".join(reply(backend, prompt)))).start()
+            while not local._ACTIVE.value:
+                time.sleep(0.01)
+
+    backend.generate = first_step_then_a_reply
+    try:
+        read_all = backend.prime(prompt)
+    finally:
+        backend.generate = generate
+    deadline = time.monotonic() + 120
+    while not replies and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert read_all is False
+    assert replies and replies[0].strip()
