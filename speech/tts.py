@@ -316,6 +316,16 @@ def synthesize(text: str, language: str, *, online: bool = True, voice: str | No
     raise VoiceUnavailableError()
 
 
+FIRST_CLAUSE_CHARS = 20
+_CLAUSE_END = re.compile(r"[,;:，、]\s+")
+
+
+def first_clause_end(text: str, min_chars: int = FIRST_CLAUSE_CHARS) -> int:
+    """Where the first clause of ``text`` that is at least ``min_chars`` long ends (after the comma and
+    its space), or 0. Speaking it alone lets the voice start before the first sentence is finished."""
+    return next((m.end() for m in _CLAUSE_END.finditer(text) if len(text[:m.start()].strip()) >= min_chars), 0)
+
+
 class SentenceSplitter:
     """Cuts streamed text into sentences as soon as each one is complete.
 
@@ -329,10 +339,9 @@ class SentenceSplitter:
     """
 
     _END = re.compile(r"(?:[.!?…~。！？]+[\"'”’)\]]*\s+|\n+)")
-    _CLAUSE_END = re.compile(r"[,;:，、]\s+")
     _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "e.g.", "i.e.", "vs.", "etc.")
 
-    def __init__(self, max_chars: int = 220, first_clause_chars: int = 20) -> None:
+    def __init__(self, max_chars: int = 220, first_clause_chars: int = FIRST_CLAUSE_CHARS) -> None:
         self.max_chars = max_chars
         self.first_clause_chars = first_clause_chars
         self._buffer = ""
@@ -342,11 +351,9 @@ class SentenceSplitter:
         self._buffer += delta
         out = self._sentences()
         if not out and not self._started and self.first_clause_chars:
-            clause = next((m for m in self._CLAUSE_END.finditer(self._buffer)
-                           if len(self._buffer[:m.start()].strip()) >= self.first_clause_chars), None)
-            if clause is not None:
-                out.append(self._buffer[:clause.end()].strip())
-                self._buffer = self._buffer[clause.end():]
+            if end := first_clause_end(self._buffer, self.first_clause_chars):
+                out.append(self._buffer[:end].strip())
+                self._buffer = self._buffer[end:]
         self._started = self._started or bool(out)
         return out
 

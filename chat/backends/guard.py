@@ -16,10 +16,10 @@ from difflib import SequenceMatcher
 from typing import Sequence
 
 from prompts.types import Message
+from speech.tts import first_clause_end
 
 # Sentence ends: punctuation (Western, Korean tildes) followed by space, CJK full stops, or a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?…~])[\"'”’)\]]*\s+|(?<=[。！？])[\"'”’)\]]*\s*|\n+")
-_CLAUSE_END = re.compile(r"[,;:，、]\s+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -46,7 +46,6 @@ MAX_OVER = 1.5               # ...and never let a sentence take the reply past 1
 CONTINUE_BELOW = 0.7         # a reply that ends by itself shorter than this share is continued
 MIN_REPEAT_SIMILARITY = 0.8  # a sentence this close to one already shown is the model looping
 MAX_SENTENCE_CHARS = 300     # unfinished text this long is a run-on (or a script without spaces)
-FIRST_CLAUSE_CHARS = 20      # as speech.SentenceSplitter, which then speaks the clause at once
 MAX_BLANK_RUNS = 2           # line breaks and nothing else, again and again
 
 
@@ -137,8 +136,8 @@ class ReplyGuard:
             return ""
         self._pending += delta
         out = []
-        while not self.done and (m := _SENTENCE_END.search(self._pending) or self._first_clause()):
-            sentence, self._pending = self._pending[:m.end()], self._pending[m.end():]
+        while not self.done and (end := self._sentence_end()):
+            sentence, self._pending = self._pending[:end], self._pending[end:]
             out.append(self._accept(sentence))
         if not self.done and len(self._pending) > MAX_SENTENCE_CHARS:
             self._end("run-on")
@@ -146,13 +145,12 @@ class ReplyGuard:
             self._end("garbage")
         return "".join(out)
 
-    def _first_clause(self) -> re.Match | None:
-        """Before anything is shown, a long enough clause goes out on its own, so the voice can start
-        while the model is still writing the rest of the first sentence."""
-        if self.shown:
-            return None
-        return next((m for m in _CLAUSE_END.finditer(self._pending)
-                     if len(self._pending[:m.start()].strip()) >= FIRST_CLAUSE_CHARS), None)
+    def _sentence_end(self) -> int:
+        """Where the first finished sentence in the pending text ends, or 0. Before anything is shown, a
+        long enough first clause counts (the voice splitter speaks it alone, so the voice starts sooner)."""
+        if m := _SENTENCE_END.search(self._pending):
+            return m.end()
+        return 0 if self.shown else first_clause_end(self._pending)
 
     def finish(self, truncated: bool) -> str:
         """The last sentence when generation ended (a tail cut off by the token limit is dropped).
