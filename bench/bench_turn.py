@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import wave
 from dataclasses import replace
@@ -64,8 +63,9 @@ def _turn_timings(companion, turn, started: float | None = None) -> tuple[float,
 
 
 def _streamed_timings(companion, turn, wav: Path, config, stop_after_s: float = 0.0) -> tuple[float, float, float]:
-    """The live microphone: the recording reaches a Listener in real time, 0.1 s per chunk, on another
-    thread; from the end of the audio, finish() and then the turn with its transcript.
+    """The live microphone: the recording reaches a Listener in real time, 0.1 s per chunk (the Listener
+    transcribes pauses in its own threads); from the end of the audio, finish() and then the turn with its
+    transcript.
     ``stop_after_s``: the user presses stop this long after the recording's end (the microphone hears
     silence meanwhile). Returns (first audio, reply done, transcript ready) in seconds after the stop."""
     import speech
@@ -74,15 +74,10 @@ def _streamed_timings(companion, turn, wav: Path, config, stop_after_s: float = 
     pcm = np.concatenate([pcm, np.zeros(int(stop_after_s * rate), np.int16)])
     listener = speech.Listener(turn.speech_language, config=config)
 
-    def microphone() -> None:
-        step, start = rate // 10, time.perf_counter()
-        for i in range(0, len(pcm), step):
-            listener.feed(rate, pcm[i:i + step])
-            time.sleep(max(0.0, start + (i + step) / rate - time.perf_counter()))
-
-    mic = threading.Thread(target=microphone)
-    mic.start()
-    mic.join()
+    step, start = rate // 10, time.perf_counter()
+    for i in range(0, len(pcm), step):
+        listener.feed(rate, pcm[i:i + step])
+        time.sleep(max(0.0, start + (i + step) / rate - time.perf_counter()))
     ended = time.perf_counter()
     transcript = listener.finish()
     ready = time.perf_counter() - ended

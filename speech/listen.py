@@ -133,11 +133,15 @@ class Listener:
             threading.Thread(target=self._transcribe_piece, args=(self._start, self._wanted, audio),
                              name="haru-listen", daemon=True).start()
 
-    def _take(self, end: int) -> np.ndarray:
-        """The untranscribed audio from ``_start`` up to ``end`` (a copy: the worker reads it unlocked)."""
+    def _untranscribed(self) -> np.ndarray:
+        """The audio from ``_start`` on, kept afterwards as one array."""
         audio = np.concatenate(self._audio) if self._audio else np.zeros(0, np.float32)
         self._audio = [audio]
-        return audio[:end - self._start].copy()
+        return audio
+
+    def _take(self, end: int) -> np.ndarray:
+        """The untranscribed audio from ``_start`` up to ``end`` (a copy: the worker reads it unlocked)."""
+        return self._untranscribed()[:end - self._start].copy()
 
     def _transcribe_piece(self, start: int, end: int, audio: np.ndarray) -> None:
         piece = None
@@ -162,8 +166,7 @@ class Listener:
             self._lock.notify_all()
 
     def _commit(self, end: int) -> None:
-        audio = np.concatenate(self._audio) if self._audio else np.zeros(0, np.float32)
-        self._audio = [audio[end - self._start:]]
+        self._audio = [self._untranscribed()[end - self._start:]]
         self._start = end
 
     def _piece_language(self) -> str | None:

@@ -192,11 +192,12 @@ class LocalBackend:
             # The continuation's first word brings its own space; the shown text may already end in one.
             skip_space = so_far[-1:].isspace()
             truncated = False
-            # A continuation gets the tokens the rest of the target needs, not a whole reply's worth.
-            budget = max(MIN_CONTINUATION_TOKENS, round(max_tokens * (1 - guard.shown / guard.target)))
-            tokens = (self.generate(messages, temperature, max_tokens) if not attempt else
-                      self.generate((*messages, Message("assistant", so_far.rstrip())), temperature,
-                                    budget, end_allowed=False))
+            asked, budget = messages, max_tokens
+            if attempt:
+                # A continuation gets the tokens the rest of the target needs, not a whole reply's worth.
+                asked = (*messages, Message("assistant", so_far.rstrip()))
+                budget = max(MIN_CONTINUATION_TOKENS, round(max_tokens * (1 - guard.shown / guard.target)))
+            tokens = self.generate(asked, temperature, budget, end_allowed=not attempt)
             try:
                 for delta, finish_reason in tokens:
                     truncated = finish_reason == "length"
