@@ -42,6 +42,9 @@ class AppConfig:
     online_tts: bool = _f(True, "HARU_ONLINE_TTS", "Try gTTS (needs network) before the offline voices.")
     whisper_model: str = _f("", "HARU_WHISPER_MODEL",
                             "Folder of a local CTranslate2 Whisper model; empty = bundled base model.")
+    whisper_short_window: bool = _f(True, "HARU_WHISPER_SHORT_WINDOW",
+                                    "Encode only as much of Whisper's 30 s window as a short utterance needs "
+                                    "(~3x faster); off = always the whole window, as Whisper was trained.")
     music_catalogue: str = _f("", "HARU_MUSIC_CATALOGUE",
                               "CSV of songs in the tracks.csv schema; empty = the bundled curated list.")
     keep_face_thumbnail: bool = _f(False, "HARU_KEEP_FACE_THUMBNAIL",

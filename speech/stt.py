@@ -14,6 +14,7 @@ import copy
 import functools
 import importlib.util
 import logging
+import math
 import os
 import shutil
 import time
@@ -28,8 +29,8 @@ from core.model_files import join_parts
 from speech.audio import SAMPLE_RATE, is_silent, load_audio
 from speech.types import NothingHeardError, Segment, Transcript
 
-__all__ = ["BASE_MODEL_SHA256", "BEAM_SIZE", "LANGUAGES", "bundled_model_dir", "model_dir", "load_model",
-           "check_language", "default_model", "recognise", "transcribe"]
+__all__ = ["BASE_MODEL_SHA256", "BEAM_SIZE", "LANGUAGES", "SHORT_WINDOW_MIN_S", "bundled_model_dir", "model_dir",
+           "load_model", "check_language", "default_model", "recognise", "transcribe"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,14 @@ NO_REPEAT_NGRAM = 3
 # English round trip and Korean CER 0.70 -> 0.72 on the robotic voice (one sentence of six moved).
 # Greedy (beam 1) saved ~60 ms more but has no second candidate when a window decodes badly.
 BEAM_SIZE = 2
+# Whisper encodes a 30 s window however short the utterance; that pass was ~1 CPU-s, most of a 5 s
+# clip's cost. Encoding only the first max(10 s, 2 x speech + 2 s) of it (CTranslate2 takes shorter
+# inputs; whisper.cpp calls this audio_ctx) cut it to ~0.2 s here. English words stayed the same on 7
+# synthetic sentences and 8 real recorded phrases (alone and joined); the robotic Korean voice's CER
+# went 0.72 -> 0.77 (two of six sentences moved, one each way: it swings as much between beam sizes).
+# Tighter windows made Whisper drop whole Korean clips as "no speech"; the 2x rule kept them.
+# HARU_WHISPER_SHORT_WINDOW=0 restores the whole window (docs/speech.md).
+SHORT_WINDOW_MIN_S = 10.0
 
 
 def _package_data(name: str) -> Path:
@@ -138,6 +147,15 @@ def _first_window(model: Any, speech: np.ndarray) -> np.ndarray:
     return pad_or_trim(features[:, :min(model.feature_extractor.nb_max_frames, features.shape[-1] - 1)])
 
 
+def _encoded_frames(window: np.ndarray, speech_s: float, short: bool) -> np.ndarray:
+    """The part of ``window`` (mel frames, 100 a second) the encoder reads; see SHORT_WINDOW_MIN_S."""
+    if not short:
+        return window
+    seconds = max(SHORT_WINDOW_MIN_S, 2 * speech_s + 2.0)
+    frames = 2 * math.ceil(50 * seconds)          # the encoder's first convolution has stride 2
+    return window if frames >= window.shape[-1] else np.ascontiguousarray(window[:, :frames])
+
+
 def _reusing(model: Any, window: np.ndarray, encoded: Any) -> Any:
     """A shallow copy of ``model`` whose encoder pass over ``window`` returns ``encoded``.
 
@@ -198,6 +216,7 @@ def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, c
     """:func:`transcribe` for audio already decoded to 16 kHz mono float32 (the streaming listener's path)."""
     from faster_whisper.transcribe import restore_speech_timestamps
 
+    config = config or load_config()
     timings = dict(timings or {})
     t0 = started if started is not None else time.perf_counter()
     duration = len(samples) / SAMPLE_RATE
@@ -211,10 +230,10 @@ def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, c
         raise NothingHeardError()
 
     # Loaded only now, so silence and noise are answered without waiting for a model load.
-    model = model if model is not None else default_model(config or load_config())
+    model = model if model is not None else default_model(config)
     t = time.perf_counter()
     window = _first_window(model, speech)
-    encoded = model.encode(window)
+    encoded = model.encode(_encoded_frames(window, len(speech) / SAMPLE_RATE, config.whisper_short_window))
     timings["encode"] = (time.perf_counter() - t) * 1000
     if language is None:
         t = time.perf_counter()

@@ -131,17 +131,19 @@ class _CountingWhisper:
     def __init__(self, inner) -> None:
         self._inner = inner
         self.encodes = 0
+        self.frames: list[int] = []      # mel frames read by each pass
 
-    def encode(self, *args, **kwargs):
+    def encode(self, features, *args, **kwargs):
         self.encodes += 1
-        return self._inner.encode(*args, **kwargs)
+        self.frames.append(features.shape[-1])
+        return self._inner.encode(features, *args, **kwargs)
 
     def __getattr__(self, name: str):
         return getattr(self._inner, name)
 
 
 def counting_encoder(model):
-    """A shallow copy of a ``WhisperModel`` whose ``.model.encodes`` counts encoder passes."""
+    """A shallow copy of a ``WhisperModel`` whose ``.model.encodes`` counts encoder passes (``.frames``: their sizes)."""
     counted = copy.copy(model)
     counted.model = _CountingWhisper(model.model)
     return counted

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 import speech
-from speech.stt import NO_REPEAT_NGRAM, TEMPERATURES
-from tests.speech_fixtures import counting_encoder, spoken_pcm, whisper_model  # noqa: F401
+from core.config import AppConfig
+from speech.stt import NO_REPEAT_NGRAM, SHORT_WINDOW_MIN_S, TEMPERATURES
+from tests.speech_fixtures import counting_encoder, spoken_pcm, wer, whisper_model  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 SAID = "Thank you for listening to me today. I feel a lot better now."
+FULL_WINDOW = AppConfig(whisper_short_window=False)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,8 @@ def test_one_vad_pass(whisper_model, clip, monkeypatch):
 
 
 def test_same_words_and_times_as_faster_whisper_alone(whisper_model, clip):
-    """Shared encoder and our own VAD change nothing in what Whisper decodes."""
-    mine = speech.transcribe(clip, language="en", model=whisper_model)
+    """Shared encoder and our own VAD change nothing in what Whisper decodes (over its whole window)."""
+    mine = speech.transcribe(clip, language="en", model=whisper_model, config=FULL_WINDOW)
     samples = speech.load_audio(clip)
     pieces, _ = whisper_model.transcribe(samples, language="en", beam_size=speech.stt.BEAM_SIZE, vad_filter=True,
                                          condition_on_previous_text=False, temperature=TEMPERATURES,
@@ -64,3 +66,27 @@ def test_detected_language_is_whispers_ko_en_choice_on_the_decoded_window(whispe
                                                                                         speech_only)))[0])
     expected = max(("ko", "en"), key=lambda lang: probs.get(f"<|{lang}|>", 0.0))
     assert speech.transcribe(clip, model=whisper_model).language == expected == "en"
+
+
+@pytest.mark.parametrize("language", [None, "en"])
+def test_a_short_utterance_encodes_part_of_the_window_and_hears_the_same_words(whisper_model, clip, language):
+    short_model, full_model = counting_encoder(whisper_model), counting_encoder(whisper_model)
+    short = speech.transcribe(clip, language=language, model=short_model)
+    full = speech.transcribe(clip, language=language, model=full_model, config=FULL_WINDOW)
+    assert full_model.model.frames == [3000]                     # Whisper's 30 s window, 100 frames a second
+    speech_s = short.segments[-1].end - short.segments[0].start
+    assert short_model.model.frames[0] == pytest.approx(100 * max(SHORT_WINDOW_MIN_S, 2 * speech_s + 2), abs=100)
+    assert short_model.model.frames[0] < 3000 and short_model.model.encodes == 1
+    assert short.language == full.language == "en"
+    assert wer(full.text, short.text) == 0 == wer(SAID, short.text)     # punctuation may differ
+    # Whisper's end timestamps move a little with the window (4.18 vs 3.66 s seen); starts stay put.
+    assert [s.start for s in short.segments] == pytest.approx([s.start for s in full.segments], abs=0.1)
+    assert all(s.end <= short.duration_s for s in short.segments)
+
+
+def test_a_long_utterance_keeps_the_whole_window(whisper_model):
+    said = " ".join([SAID] * 5)                                  # ~17 s of speech: 2 x 17 + 2 > 30 s
+    model = counting_encoder(whisper_model)
+    result = speech.transcribe((48_000, spoken_pcm(said, "en")), language="en", model=model)
+    assert model.model.frames == [3000]
+    assert "listening" in result.text.lower()
