@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -65,21 +66,25 @@ def _stt_rows(repeat: int) -> list[Row]:
     model = default_model(config)
     rows = [Row("speech", "Whisper model load (first use, cached join)", (time.perf_counter() - t0) * 1000, "ms",
                 "", model.haru_name)]
-    clips = {seconds: (SAMPLE_RATE, _speech_clip(seconds)) for seconds in (5, 30)}
-    measured: dict[tuple[str, int], tuple[float, float]] = {}
+    clips = {seconds: (SAMPLE_RATE, _speech_clip(seconds)) for seconds in (1, 5, 30)}
     for seconds, mode in [(s, m) for s in clips for m in ("detect ko/en", "language set")]:
         audio = clips[seconds]
         language = None if mode == "detect ko/en" else "en"
-        wall, cpu = measured[mode, seconds] = _wall_and_cpu(
+        wall, cpu = _wall_and_cpu(
             lambda: speech.transcribe(audio, language=language, model=model, config=config), repeat)
+        if seconds == 1:
+            # A one-second utterance is almost all fixed cost: VAD, the (shortest) encoder pass, the prompt.
+            rows.append(Row("speech", f"STT fixed cost per utterance (1 s clip), {mode}", cpu, "CPU ms", "",
+                            f"{wall:.0f} ms wall"))
+            continue
         rows += [Row("speech", f"STT real-time factor, {seconds} s clip, {mode}", wall / 1000 / seconds, "x",
                      STT_GOAL, f"whisper base int8, beam {BEAM_SIZE}, {wall:.0f} ms wall"),
                  Row("speech", f"STT CPU seconds per audio second, {seconds} s clip, {mode}", cpu / 1000 / seconds,
                      "x", "", "all threads; idle 2-core wall RTF lies between this / 2 and this")]
-    for mode in ("detect ko/en", "language set"):
-        (w5, c5), (w30, c30) = measured[mode, 5], measured[mode, 30]
-        rows.append(Row("speech", f"STT fixed cost per utterance, {mode}", c5 - 5 * (c30 - c5) / 25, "CPU ms", "",
-                        f"wall {w5 - 5 * (w30 - w5) / 25:.0f} ms; +{(c30 - c5) / 25:.0f} CPU ms per second of speech"))
+    whole = replace(config, whisper_short_window=False)
+    wall, _ = _wall_and_cpu(lambda: speech.transcribe(clips[5], language="en", model=model, config=whole), repeat)
+    rows.append(Row("speech", "STT real-time factor, 5 s clip, language set, whole 30 s window", wall / 1000 / 5,
+                    "x", "", f"HARU_WHISPER_SHORT_WINDOW=0, for comparison; {wall:.0f} ms wall"))
     return rows
 
 
