@@ -98,11 +98,28 @@ def test_a_reply_that_ends_well_short_of_its_target_asks_to_be_continued():
     assert not nearly.wants_more
 
 
-def test_a_looping_model_is_cut_at_the_first_repeat():
+def test_a_looping_model_is_cut_at_the_first_repeat_and_a_short_reply_may_go_on():
     guard = ReplyGuard("ko", 300, spoken=False)
     loop = "오늘은 행복하게 학교를 수리하세요. 오늘은 학교에서 준비하세요. "
     assert run(guard, "힘든 하루였겠다. " + loop * 5) == "힘든 하루였겠다. " + loop
-    assert guard.ended == "repeat" and not guard.wants_more
+    assert guard.ended == "repeat" and guard.done and guard.wants_more
+    guard.resume()
+    assert run(guard, "내일은 좋아하는 노래 들으면서 푹 쉬어. " + loop) == "내일은 좋아하는 노래 들으면서 푹 쉬어. "
+    assert guard.ended == "repeat"                  # the continuation looping again ends it again
+    near = ReplyGuard("ko", 60, spoken=False)
+    run(near, "힘든 하루였겠다. " + loop * 5)
+    assert near.ended == "repeat" and not near.wants_more
+
+
+def test_a_stray_full_stop_where_the_model_wanted_to_end_is_dropped():
+    guard = ReplyGuard("ko", 300, spoken=False)
+    assert run(guard, "힘든 하루였겠다. . 오늘은 푹 쉬어.. 축하해!. 음... 그래.") == "힘든 하루였겠다. 오늘은 푹 쉬어. 축하해! 음... 그래."
+
+
+def test_a_continuation_after_a_skipped_sentence_keeps_its_space():
+    guard = ReplyGuard("ko", 300, spoken=False, earlier=["그래도 노력하신 시간은 어디 가지 않아요."])
+    assert run(guard, "면접 떨어져서 속상하겠다. 오늘은 좀 쉬어.") == "면접 떨어져서 속상하겠다. 오늘은 좀 쉬어."
+    assert run(guard, " 그래도 노력하신 시간은 어디 가지 않아요. 내일 다시 힘내자.") == " 내일 다시 힘내자."
 
 
 def test_a_run_on_without_sentence_ends_is_not_waited_for():

@@ -73,9 +73,6 @@ def test_korean_reply_is_streamed_clean_korean(korean):
     assert len(text) <= 1.5 * prompt.target_chars
 
 
-@pytest.mark.xfail(strict=False, reason="known limit of the 1.5B coder model's Korean: it retells the user's words "
-                                        "(skipped) and loops (cut), so this reply stops at 67/150 characters even "
-                                        "after being continued; see docs/prompts.md")
 def test_korean_reply_is_at_least_half_the_length_setting(korean):
     prompt, deltas = korean
     assert len("".join(deltas).strip()) >= 0.5 * prompt.target_chars

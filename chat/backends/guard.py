@@ -27,6 +27,7 @@ _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
 # The model is a coder: left to write on, it drifts into code fences, language names and code lines.
 _CODE = re.compile(r"```|^\s*(?:python|bash|json|javascript|java|c\+\+|sql)\s*$|^\s*(?:def|class|import|from)\s+\w"
                    r"|^\s*[\w.]+\(.*\)\s*:?\s*$|\b(?:additional|following|above|this|the) code\b", re.IGNORECASE)
+_PUNCTUATION_ONLY = re.compile(r"[\s.,!?…~·。、！？\"'”’)\]-]+")
 _MARKUP = re.compile(r"^\s*(?:[-*•#>]+|\d+[.)])\s+|\*\*|__|`")
 
 # Pieces of our own instructions: seeing one in a reply means the model is echoing the prompt.
@@ -47,6 +48,8 @@ CONTINUE_BELOW = 0.7         # a reply that ends by itself shorter than this sha
 MIN_REPEAT_SIMILARITY = 0.8  # a sentence this close to one already shown is the model looping
 MAX_SENTENCE_CHARS = 300     # unfinished text this long is a run-on (or a script without spaces)
 MAX_BLANK_RUNS = 2           # line breaks and nothing else, again and again
+# Ends after which a short reply may still be continued (a loop stops one generation, not the reply).
+RESUMABLE = frozenset({"repeat"})
 
 
 class Rejected(Exception):
@@ -100,8 +103,10 @@ def clean_sentence(sentence: str, spoken: bool) -> str:
     if spoken:
         text = re.sub(r"[ \t]*" + _EMOJI.pattern + r"+", "", text)
     text = re.sub(r"[ \t]{2,}", " ", text)
-    body = text.rstrip()
-    gap = text[len(body):]
+    # A model that wanted to end but had its end-of-turn token banned (a continuation) often adds a
+    # stray full stop: "즐겨..", "축하해!." ("..." is left alone).
+    body = re.sub(r"(?<!\.)([.!?~])\.$", r"\1", text.rstrip())
+    gap = text[len(text.rstrip()):]
     return body + ("\n" if "\n" in gap else " " if gap else "")
 
 
@@ -130,6 +135,7 @@ class ReplyGuard:
         self._pending = ""
         self._sentences: list[str] = []      # letters of each sentence shown, to catch loops
         self._blanks = 0
+        self._open = False                   # the text shown so far ends without a space or line break
 
     def feed(self, delta: str) -> str:
         if self.done:
@@ -167,13 +173,19 @@ class ReplyGuard:
 
     @property
     def wants_more(self) -> bool:
-        """Nothing went wrong, but the reply is well short of its target."""
-        return not self.done and self.shown < self.target * CONTINUE_BELOW
+        """The reply is well short of its target and may go on: nothing went wrong, or the model only
+        started looping (the repeated sentence was not shown; :meth:`resume` takes deltas again)."""
+        return (not self.done or self.ended in RESUMABLE) and self.shown < self.target * CONTINUE_BELOW
+
+    def resume(self) -> None:
+        """Take the deltas of a continuation after a resumable end; the text shown so far stays."""
+        self.done, self.ended, self._pending, self._blanks = False, "", "", 0
 
     def _accept(self, sentence: str) -> str:
-        if not sentence.strip():
+        if not sentence.strip() or _PUNCTUATION_ONLY.fullmatch(sentence):
             # The sentence before already ended with its own space or line break. With its end-of-turn
-            # token banned, the model sometimes writes nothing but line breaks until the token limit.
+            # token banned, the model sometimes writes nothing but line breaks until the token limit, or
+            # a lone full stop where it wanted to end (a continuation of "...즐기세요." starting with ".").
             self._blanks += 1
             if self._blanks > MAX_BLANK_RUNS:
                 self._end("blank")
@@ -192,6 +204,11 @@ class ReplyGuard:
         text = clean_sentence(sentence, self.spoken)
         if not self.shown:
             text = text.lstrip()
+        elif self._open and not text[:1].isspace():
+            # The shown text ended without a space (its generation ended there) and the continuation's
+            # space, if the model wrote one, may have gone with a skipped sentence: "쉬세요.도와드릴".
+            text = " " + text
+        self._open = not text[-1:].isspace()
         self.shown += len(text.strip())
         self._sentences.append(_letters_only(text))
         if self.shown >= self.target * STOP_AT:
