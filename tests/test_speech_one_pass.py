@@ -3,6 +3,8 @@ detection and decoding. These pin how speech.stt uses faster-whisper 1.2's inter
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import faster_whisper.transcribe
 import faster_whisper.vad
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 import speech
 from core.config import AppConfig
 from speech.stt import NO_REPEAT_NGRAM, SHORT_WINDOW_MIN_S, TEMPERATURES
+from tests.conftest import require
 from tests.speech_fixtures import counting_encoder, spoken_pcm, wer, whisper_model  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -90,3 +93,30 @@ def test_a_long_utterance_keeps_the_whole_window(whisper_model):
     result = speech.transcribe((48_000, spoken_pcm(said, "en")), language="en", model=model)
     assert model.model.frames == [3000]
     assert "listening" in result.text.lower()
+
+
+# Real recorded speech, from Debian's alsa-utils (its speaker-test voice prompts); nothing else
+# recorded by a person is available offline here.
+RECORDED = Path("/usr/share/sounds/alsa")
+PHRASES = ("Front_Center", "Front_Left", "Front_Right", "Rear_Center", "Rear_Left", "Rear_Right", "Side_Left",
+           "Side_Right")
+
+
+@pytest.fixture(scope="module")
+def recorded() -> dict[str, np.ndarray]:
+    require(all((RECORDED / f"{name}.wav").is_file() for name in PHRASES),
+            "Debian's alsa-utils (real recorded speech in /usr/share/sounds/alsa) is not installed")
+    return {name.replace("_", " "): speech.load_audio(RECORDED / f"{name}.wav") for name in PHRASES}
+
+
+def test_real_recorded_speech_is_heard_alike_with_the_short_and_the_whole_window(whisper_model, recorded):
+    gap = np.zeros(8_000, np.float32)
+    first_four = list(recorded)[:4]
+    clips = [(said, (16_000, audio)) for said, audio in recorded.items()]
+    clips.append((" ".join(first_four), (16_000, np.concatenate([part for said in first_four
+                                                                 for part in (recorded[said], gap)]))))
+    for said, audio in clips:
+        short = speech.transcribe(audio, model=whisper_model)
+        whole = speech.transcribe(audio, model=whisper_model, config=FULL_WINDOW)
+        assert short.language == whole.language == "en", said
+        assert wer(said, short.text) == 0 == wer(said, whole.text), (said, short.text, whole.text)
