@@ -1,7 +1,7 @@
 """Transcribe while the user is still speaking.
 
 A :class:`Listener` takes microphone chunks as they arrive. Whisper's cost per call is
-mostly fixed (it always encodes a 30 s window), so waiting for the whole recording puts
+mostly fixed (it encodes a window of at least 10 s), so waiting for the whole recording puts
 all of it after the user stops. Instead, whenever the user pauses, the speech since the
 last pause is transcribed in a background thread; when the recording ends, usually
 only the wait for that last piece remains.
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from core.config import AppConfig
+from core.config import AppConfig, load_config
 from core.errors import HaruError
 from speech.audio import MAX_SECONDS, SAMPLE_RATE, Resampler, empty_error, to_mono_float, too_long_error
 from speech.stt import BEAM_SIZE, check_language, recognise
@@ -53,7 +53,8 @@ class Listener:
         check_language(language)
         self.language = language
         self._model = model
-        self._config = config
+        # Read once here, not by every piece's recognise() (each would read the settings file again).
+        self._config = config or load_config()
         self._beam_size = beam_size
         self._pause = int(pause_s * SAMPLE_RATE)
         self._lock = threading.Condition()
