@@ -53,7 +53,8 @@ BEAM_SIZE = 2
 # clip's cost. Encoding only the first max(10 s, 2 x speech + 2 s) of it (CTranslate2 takes shorter
 # inputs; whisper.cpp calls this audio_ctx) cut it to ~0.2 s here. English words stayed the same on 7
 # synthetic sentences and 8 real recorded phrases (alone and joined); the robotic Korean voice's CER
-# went 0.72 -> 0.77 (two of six sentences moved, one each way: it swings as much between beam sizes).
+# went 0.72 -> 0.77 (two of six sentences moved, one each way; that test is too noisy to tell a small
+# loss from none, and no real Korean recording is available to check on).
 # Tighter windows made Whisper drop whole Korean clips as "no speech"; the 2x rule kept them.
 # HARU_WHISPER_SHORT_WINDOW=0 restores the whole window (docs/speech.md).
 SHORT_WINDOW_MIN_S = 10.0
