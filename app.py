@@ -19,6 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import argparse  # noqa: E402
 import functools  # noqa: E402
 import logging  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -42,7 +43,7 @@ from diary.moods import name as mood_name  # noqa: E402
 from music.types import STRATEGIES, SUBMOODS  # noqa: E402
 from prompts.types import (ATTITUDES, COMPOSITIONS, INTENSITIES, LENGTHS, CompanionSettings,  # noqa: E402
                            Message, Profile)
-from webui import render  # noqa: E402
+from webui import render, tokens  # noqa: E402
 from webui.strings import LANGUAGES, pick_language, t  # noqa: E402
 
 log = logging.getLogger("haru.app")
@@ -55,6 +56,7 @@ MIRROR_CAMERA = {"video": {"width": {"ideal": 320}, "height": {"ideal": 240}}}
 MIRROR_FRAME_S = 0.08       # the browser offers a frame this often; the server reads as many as it keeps up with
 MIC_CHUNK_S = 0.5            # the microphone sends what it heard this often, so speech is transcribed during pauses
 EXPORT_MAX_AGE_S = 600       # exported files are private data: gone from the temp folder after this
+EXPORT_FOLDER = "exports"    # inside the data dir; served to its owner only through the export event
 
 NOT_LOGGED_IN = diary.AuthError(t("auth.needed", "en"), t("auth.needed", "ko"))
 
@@ -223,7 +225,7 @@ def guarded(fn: Callable) -> Callable:
         try:
             return fn(self, session, *args)
         except HaruError as e:
-            raise gr.Error(e.message(session.language)) from e
+            raise gr.Error(e.message(session.language), print_exception=False) from e
         except gr.Error:
             raise
         except Exception as e:
@@ -251,6 +253,7 @@ class TurnView:
     entry: diary.Entry | None = None
     done: chat.DoneEvent | None = None
     audio: bytes | None = None
+    clips: list = field(default_factory=list)
 
     def apply(self, event) -> None:
         lang = self.language
@@ -265,6 +268,7 @@ class TurnView:
             self.reply += event.text
         elif isinstance(event, chat.AudioEvent):
             self.audio = event.clip.data
+            self.clips.append(event.clip)
         elif isinstance(event, chat.SongsEvent):
             self.tracks = event.tracks
             self.songs = render.songs_html(event.tracks, lang)
@@ -303,6 +307,9 @@ class Handlers:
         self.warmup = warmup
         self.export_dir = export_dir
         self.defaults = Prefs(reply_language=config.language, voice=config.voice)
+        self.token_key = tokens.new_key(config.session_secret)
+        # Gradio streams audio through ffmpeg; without it the whole reply is played once it is written.
+        self.voice_streaming = shutil.which("ffmpeg") is not None
 
     def models(self, session: Session):
         """Model loading progress; the page polls it until every model has loaded or failed."""
@@ -322,13 +329,53 @@ class Handlers:
     def login(self, session: Session, username: str, password: str):
         return self._entered(session, self.store.authenticate(username, password))
 
+    def login_form(self, session: Session, username: str, password: str):
+        """The login form in the page: a refusal is said above the form, which stays usable."""
+        return self._form(session, lambda: self.store.authenticate(username, password))
+
+    def signup_form(self, session: Session, username: str, password: str, name: str):
+        return self._form(session, lambda: self.store.create_user(username, password, name))
+
+    def _form(self, session: Session, get_user: Callable[[], diary.User]):
+        try:
+            user = get_user()
+        except HaruError as e:
+            log.info("sign-in refused: %s", e.en)
+            return (session, gr.update(), gr.update(), gr.update(), gr.update(), "", "",
+                    render.banner_html([e.message(session.language)]), gr.skip())
+        return self._entered(session, user) + (render.banner_html(), tokens.issue(self.token_key, user.id))
+
+    def resume(self, session: Session, token: str):
+        """A reload signs the browser's person in again while its token is valid."""
+        user_id = tokens.verify(self.token_key, token) if session.user_id is None else None
+        user = None
+        if user_id is not None:
+            try:
+                user = self.store.get_user(user_id)
+            except HaruError:   # deleted meanwhile
+                user = None
+        if user is None:
+            return (session,) + (gr.skip(),) * 6
+        return self._entered(session, user)
+
     def _entered(self, session: Session, user: diary.User):
         session = session.signed_in(user, self.defaults)
+        session = replace(session, history=self._today_conversation(session))
         # Reading the person's fixed prompt now makes their first reply start sooner.
         threading.Thread(target=self.companion.prime, name="haru-prime", daemon=True,
                          args=(Profile(session.name, session.intro), session.prefs.companion())).start()
         return (session, gr.update(visible=False), gr.update(visible=True), gr.update(visible=True),
                 t("app.hello", session.language, name=session.name), "", "")
+
+    def _today_conversation(self, session: Session) -> tuple[Message, ...]:
+        """Today's last exchanges, so a person who logs in again finds the conversation where it was."""
+        entries = [e for e in self.store.list_entries(session.user(), _today(session), tz=session.tz)
+                   if e.mode == "conversation" and e.reply]
+        history: list[Message] = []
+        for e in entries[-HISTORY_TURNS:]:
+            said = "\n".join(p for p in (e.transcript.strip(), e.text.strip()) if p)
+            history += [Message("user", said), Message("assistant", e.reply)]
+        return tuple(history)
 
     def logout(self, session: Session):
         return (replace(self.new_session(), language=session.language, tz=session.tz),
@@ -344,8 +391,8 @@ class Handlers:
 
     # ---- talk
     def talk(self, session: Session, text: str, audio, image, muted: bool) -> Iterator[tuple]:
-        """Stream one conversation turn: the outputs are (chat, emotion, transcript, voice chunk,
-        songs, messages, session, text box, microphone, face). ``audio`` and ``image`` are upload payloads."""
+        """Stream one conversation turn: the outputs are (chat, emotion, transcript, voice, songs,
+        messages, session, text box). ``audio`` and ``image`` are upload payloads."""
         yield from self._turn(session, text, _upload(audio), _upload(image), mode="conversation",
                               voice=not muted)
 
@@ -377,16 +424,32 @@ class Handlers:
     def _turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool,
               listener: speech.Listener | None = None):
         first, voiced = True, False
+        view = None
         for view, session in self._run_turn(session, text, audio, image, mode=mode, voice=voice,
                                             listener=listener):
-            clear = (None if first else gr.update())
             # The player's stream opens with the first voice chunk; a turn without voice leaves it alone
             # instead of handing the browser an empty playlist.
             voiced = voiced or view.audio is not None
-            yield (view.chat_messages(), view.emotion or render.emotion_html(None, {}, session.language),
-                   view.transcript, view.audio if voiced else gr.skip(), view.songs, view.banner(), session,
-                   "" if first else gr.update(), clear, clear)
+            sound = view.audio if voiced and self.voice_streaming else gr.skip()
+            yield self._turn_outputs(view, session, sound, "" if first else gr.update())
             first = False
+        if view is not None and view.clips and not self.voice_streaming:
+            yield self._turn_outputs(view, session, self._whole_voice(view), gr.update())
+
+    @staticmethod
+    def _turn_outputs(view: TurnView, session: Session, sound, text_box) -> tuple:
+        return (view.chat_messages(), view.emotion or render.emotion_html(None, {}, session.language),
+                view.transcript, sound, view.songs, view.banner(), session, text_box)
+
+    @staticmethod
+    def _whole_voice(view: TurnView):
+        """The reply's voice as one WAV, for a player that cannot stream; a failure costs only the voice."""
+        try:
+            return speech.join_clips(view.clips).data
+        except Exception:
+            log.exception("joining the voice clips failed")
+            view.notices.append(t("talk.voice_failed", view.language))
+            return gr.skip()
 
     def _run_turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool,
                   listener: speech.Listener | None = None):
@@ -521,13 +584,18 @@ class Handlers:
 
     @guarded
     def export(self, session: Session):
-        data = self.store.export_user(session.user(), "json")
+        """The whole diary as JSON (everything) and CSV (one row per entry, for a spreadsheet)."""
+        user_id = session.user()
         _sweep(self.export_dir, EXPORT_MAX_AGE_S)
-        folder = self.export_dir / f"{session.user_id}-{time.time_ns()}"
+        folder = self.export_dir / f"{user_id}-{time.time_ns()}"
         folder.mkdir(parents=True)
-        path = folder / f"haru-{session.username}-{date.today().isoformat()}.json"
-        path.write_text(data, encoding="utf-8")
-        return str(path)
+        paths = []
+        for fmt in ("json", "csv"):
+            path = folder / f"haru-{session.username}-{_today(session).isoformat()}.{fmt}"
+            # utf-8-sig: spreadsheet programs then read the Korean in the CSV correctly.
+            path.write_text(self.store.export_user(user_id, fmt), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+            paths.append(str(path))
+        return paths
 
     @guarded
     def delete_account(self, session: Session, password: str):
@@ -606,10 +674,9 @@ def _sweep(folder: Path, max_age_s: float) -> None:
     if not folder.is_dir():
         return
     limit = time.time() - max_age_s
-    for path in folder.glob("*/*"):
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-            path.parent.rmdir()
+    for sub in folder.iterdir():
+        if sub.is_dir() and sub.stat().st_mtime < limit:
+            shutil.rmtree(sub, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------ layout
@@ -626,7 +693,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                warmup: Warmup | None = None) -> gr.Blocks:
     """The whole UI. ``companion`` is injectable; by default the production wiring (nothing loads yet)."""
     companion = companion or chat.build_companion(config)
-    h = Handlers(config, companion, companion.store, warmup or Warmup(), Path(config.data_dir) / "exports")
+    h = Handlers(config, companion, companion.store, warmup or Warmup(), Path(config.data_dir) / EXPORT_FOLDER)
     lang = config.language
     L = Labels()
 
@@ -642,6 +709,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # would drop a listener that a new recording made meanwhile.
         listener = gr.State(None)
         browser = gr.Textbox(visible=False)
+        # Encrypted in the browser's local storage; signed by us as well (see webui.tokens).
+        token = gr.BrowserState("", storage_key="haru-signin", secret=h.token_key.hex())
 
         with gr.Row(equal_height=True):
             L(gr.Markdown(f"## {t('app.title', lang)}"), "## {}", value="app.title")
@@ -654,7 +723,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # ---- sign-up and login, shown until a session has a user
         with gr.Column(visible=True, elem_id="haru-auth") as auth_col:
             L(gr.Markdown(t("auth.intro", lang)), value="auth.intro")
-            with gr.Tabs():
+            auth_banner = gr.HTML("", elem_id="auth-banner")
+            with gr.Tabs() as auth_tabs:
                 with L(gr.Tab(t("auth.login_tab", lang), id="login"), label="auth.login_tab"):
                     login_user = L(gr.Textbox(label=t("auth.username", lang), elem_id="login-user"),
                                    label="auth.username")
@@ -695,8 +765,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                             emotion = gr.HTML(render.emotion_html(None, {}, lang), elem_id="talk-emotion")
                             transcript = L(gr.Textbox(label=t("talk.transcript", lang), interactive=False,
                                                       elem_id="talk-transcript"), label="talk.transcript")
-                            voice = L(gr.Audio(label=t("talk.voice", lang), streaming=True, autoplay=True,
-                                               interactive=False, elem_id="talk-voice"), label="talk.voice")
+                            voice = L(gr.Audio(label=t("talk.voice", lang), streaming=h.voice_streaming,
+                                               autoplay=True, interactive=False, elem_id="talk-voice",
+                                               format=None if h.voice_streaming else "wav"), label="talk.voice")
                             muted = L(gr.Checkbox(False, label=t("talk.mute", lang), elem_id="talk-mute"),
                                       label="talk.mute")
                     talk_banner = gr.HTML("", elem_id="talk-banner")
@@ -805,6 +876,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                                  elem_id="set-api-key"), label="settings.api_key")
                             s_base = L(gr.Textbox(label=t("settings.base_url", lang), elem_id="set-base-url"),
                                        label="settings.base_url")
+                    if not h.voice_streaming:
+                        L(gr.Markdown(t("settings.no_ffmpeg", lang), elem_id="set-no-ffmpeg"),
+                          value="settings.no_ffmpeg")
                     save_set_btn = L(gr.Button(t("settings.save", lang), variant="primary", elem_id="set-save"),
                                      value="settings.save")
                     settings_banner = gr.HTML("", elem_id="settings-banner")
@@ -822,7 +896,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                         export_btn = L(gr.Button(t("profile.export", lang), elem_id="profile-export"),
                                        value="profile.export")
                         export_file = L(gr.File(label=t("profile.export_file", lang), interactive=False,
-                                                elem_id="profile-export-file"), label="profile.export_file")
+                                                file_count="multiple", elem_id="profile-export-file"),
+                                        label="profile.export_file")
                     L(gr.Markdown(f"### {t('profile.delete_title', lang)}"), "### {}", value="profile.delete_title")
                     with gr.Row(equal_height=True):
                         del_pw = L(gr.Textbox(label=t("profile.delete_password", lang), type="password",
@@ -846,34 +921,49 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # Registered first so the public endpoint gets the plain name /calendar.
         month.submit(h.calendar, [session, month, day_box], cal, api_name="calendar")
 
+        entered = [session, auth_col, main_col, logout_btn, hello, login_pw, su_pw]
+        n_shown = len(settings_widgets) + 3
+
+        def after_entry(event):
+            """What a session that just signed in sees: its settings, profile, conversation and calendar."""
+            return event.then(lambda s: show_session(s) if s.user_id is not None else [gr.skip()] * n_shown,
+                              session, settings_widgets + [p_name, p_intro, chatbot], **private).then(
+                relabel, session, labelled, **private).then(
+                lambda s, m: h.calendar(s, m) if s.user_id is not None else gr.skip(), [session, month], cal,
+                **private)
+
         demo.load(None, None, browser, js=BROWSER_JS, **private)
-        browser.change(h.locale, [session, browser], [session, month], **private).then(
-            relabel, session, labelled, **private)
+        after_entry(browser.change(h.locale, [session, browser], [session, month], **private).then(
+            h.resume, [session, token], entered, **private))
         ticker.tick(h.models, session, [models, ticker], api_name="models", queue=False)
 
-        entered = [session, auth_col, main_col, logout_btn, hello, login_pw, su_pw]
-        after_entry = dict(fn=show_session, inputs=session,
-                           outputs=settings_widgets + [p_name, p_intro, chatbot], **private)
-        login_btn.click(h.login, [session, login_user, login_pw], entered, api_name="login").success(
-            **after_entry).then(relabel, session, labelled, **private).then(
-            h.calendar, [session, month], cal, **private)
-        su_btn.click(h.signup, [session, su_user, su_pw, su_name], entered, api_name="signup").success(
-            **after_entry).then(relabel, session, labelled, **private).then(
-            h.calendar, [session, month], cal, **private)
+        # The page's forms say a refusal in place; the API endpoints raise it, for programs to catch.
+        form = entered + [auth_banner, token]
+        for event in (login_btn.click, login_pw.submit):
+            after_entry(event(h.login_form, [session, login_user, login_pw], form, **private))
+        for event in (su_btn.click, su_pw.submit):
+            after_entry(event(h.signup_form, [session, su_user, su_pw, su_name], form, **private))
+        api_login, api_signup = gr.Button(visible=False), gr.Button(visible=False)
+        api_login.click(h.login, [session, login_user, login_pw], entered, api_name="login")
+        api_signup.click(h.signup, [session, su_user, su_pw, su_name], entered, api_name="signup")
         logout_btn.click(h.logout, session, entered, api_name="logout").then(
-            lambda: ([], "", "", "", "", ""), None, [chatbot, songs, cal, day_entries, report_md, diary_comment],
-            **private)
+            lambda: ([], "", "", "", "", "", "", gr.Tabs(selected="login")), None,
+            [chatbot, songs, cal, day_entries, report_md, diary_comment, token, auth_tabs], **private)
 
         # The embedded LLM already uses both cores, so local turns go one at a time; a cloud LLM does its
         # work elsewhere and several turns can overlap.
         model_slots = 1 if config.llm_backend == "local" else 4
-        talk_outputs = [chatbot, emotion, transcript, voice, songs, talk_banner, session, text, mic, face]
+        talk_outputs = [chatbot, emotion, transcript, voice, songs, talk_banner, session, text]
         # preprocess=False: uploads reach the stages as files, so an unreadable photo or recording becomes
         # the stage's own message (and the words still get an answer) instead of failing the whole event.
         talk = dict(fn=h.talk, inputs=[session, text, mic, face, muted], outputs=talk_outputs, preprocess=False,
                     concurrency_id="model", concurrency_limit=model_slots, time_limit=600)
-        send.click(api_name="talk", **talk)
-        text.submit(api_visibility="private", **talk)
+        # The recording and the photo are cleared once the turn has used them, in an event of their own:
+        # the microphone streams, so as an output of the streaming turn Gradio would give it an HLS
+        # playlist, which the next turn would send back as an upload it refuses.
+        clear_media = dict(fn=lambda: (None, None), inputs=None, outputs=[mic, face], **private)
+        send.click(api_name="talk", **talk).then(**clear_media)
+        text.submit(api_visibility="private", **talk).then(**clear_media)
         # A recording is transcribed while it is made (uploads still go through Send): each chunk goes to
         # the recording's listener, and stopping sends the turn with what it heard.
         mic.start_recording(h.listen_start, session, listener, **private)
@@ -881,7 +971,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                    concurrency_id="mic", concurrency_limit=16, show_progress="hidden", api_visibility="private")
         mic.stop_recording(h.talk_spoken, [session, text, listener, face, muted], talk_outputs, preprocess=False,
                            concurrency_id="model", concurrency_limit=model_slots, time_limit=600,
-                           api_visibility="private")
+                           api_visibility="private").then(**clear_media)
         reroll_btn.click(h.reroll, session, [songs, session], api_name="reroll")
         clear_btn.click(h.new_conversation, session, [chatbot, transcript, songs, emotion, talk_banner, session],
                         api_name="new_conversation")
@@ -914,7 +1004,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         p_save.click(h.save_profile, [session, p_name, p_intro], [session, hello, profile_banner],
                      api_name="save_profile")
         export_btn.click(h.export, session, export_file, api_name="export")
-        del_btn.click(h.delete_account, [session, del_pw], entered + [profile_banner], api_name="delete_account")
+        del_btn.click(h.delete_account, [session, del_pw], entered + [profile_banner], api_name="delete_account").success(
+            lambda: "", None, token, **private)
 
     return demo
 
@@ -935,16 +1026,26 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs):
     return demo.launch(
         server_name=config.host, server_port=config.port, share=False, ssr_mode=False, show_error=False,
         max_file_size=f"{config.max_upload_mb}mb", footer_links=["api", "settings"], run_history=False,
+        # Exports are written in the data dir, which may be anywhere (~/.haru by default): Gradio serves
+        # files only from folders it is told about.
+        allowed_paths=[str(Path(config.data_dir) / EXPORT_FOLDER)],
         css=render.CSS, theme=gr.themes.Soft(), **kwargs)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    config = load_config(**overrides)
+    try:
+        config = load_config(**overrides)
+    except ValueError as e:
+        return f"app.py: {e}"      # one line on stderr and exit status 1, not a traceback
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)   # gradio's own health checks, one line each
+    if shutil.which("ffmpeg") is None:
+        log.warning("ffmpeg is not installed: Anna's voice plays once her whole reply is written, not while "
+                    "she writes it. To hear it sooner: sudo apt-get install ffmpeg (Debian/Ubuntu), "
+                    "brew install ffmpeg (macOS), winget install ffmpeg (Windows).")
     data_dir = Path(config.data_dir)
     # Recordings, photos and exports stay inside the data dir, and delete_cache sweeps them.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir / "uploads"))

@@ -10,7 +10,6 @@ export must hold exactly the entries that user was told were saved: none lost, n
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import tempfile
@@ -83,7 +82,7 @@ def start_load_app(data_dir: Path, llm_url: str):
 def _user(url: str, index: int, duration_s: float, max_turns: int | None, barrier: threading.Barrier) -> UserLog:
     from gradio_client import Client
 
-    from tests.app_fixtures import PASSWORD
+    from tests.app_fixtures import PASSWORD, exported_json
 
     log = UserLog(f"load-{index}-{time.time_ns() % 10**9}")
     client = Client(url, verbose=False)
@@ -109,7 +108,7 @@ def _user(url: str, index: int, duration_s: float, max_turns: int | None, barrie
         else:
             log.saved_ids.append(int(saved.group(1)))
     log.ended = time.monotonic()
-    log.export = json.loads(Path(client.predict(api_name="/export")).read_text())
+    log.export = exported_json(client)
     return log
 
 

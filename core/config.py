@@ -51,6 +51,10 @@ class AppConfig:
                                    "Store a small face thumbnail with each diary entry (off for privacy).")
     max_upload_mb: int = _f(20, "HARU_MAX_UPLOAD_MB", "Largest photo or audio upload accepted.")
     log_level: str = _f("INFO", "HARU_LOG_LEVEL", "Logging level.")
+    session_secret: str = _f("", "HARU_SESSION_SECRET",
+                             "Key that signs the browser's 'stay signed in' token; empty = a new key at each "
+                             "start (everyone logs in again after a restart). Give every replica the same one.",
+                             secret=True)
 
     def __post_init__(self) -> None:
         # The default is written as ~/.haru so --help shows no machine path; expand it for use.
@@ -117,7 +121,7 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: Path | None = Path
                 values[f.name] = _parse(kind, source[name])
             except ValueError as e:
                 raise ValueError(f"{name}: {e}") from e
-    config = replace(AppConfig(), **values, **overrides)
+    config = replace(AppConfig(), **{**values, **overrides})
     if config.llm_backend not in LLM_BACKENDS:
         raise ValueError(f"HARU_LLM must be one of {', '.join(LLM_BACKENDS)}, got {config.llm_backend!r}")
     if config.language not in ("ko", "en"):

@@ -3,7 +3,7 @@
 Nothing is loaded at import; models load on first use or in :func:`warmup`.
 """
 
-from speech.audio import MAX_SECONDS, load_audio
+from speech.audio import MAX_SECONDS, join_clips, load_audio
 from speech.listen import Listener
 from speech.stt import load_model, transcribe
 from speech.tts import (VOICES, SentenceSplitter, Voice, VoiceUnavailableError, available_voices,
@@ -12,7 +12,7 @@ from speech.types import AudioClip, BadAudioError, NothingHeardError, Segment, T
 from speech.warmup import warmup
 
 __all__ = [
-    "AudioClip", "BadAudioError", "Listener", "MAX_SECONDS", "NothingHeardError", "Segment", "SentenceSplitter",
+    "AudioClip", "BadAudioError", "Listener", "MAX_SECONDS", "join_clips", "NothingHeardError", "Segment", "SentenceSplitter",
     "Transcript", "VOICES", "Voice", "VoiceUnavailableError", "available_voices", "load_audio",
     "load_model", "synthesize", "synthesize_stream", "transcribe", "warmup",
 ]

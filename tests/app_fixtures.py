@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import os
 import signal
 import socket
@@ -112,6 +113,12 @@ def wait_for_models(url: str, timeout_s: float = 600) -> str:
             return status
         time.sleep(1)
     raise TimeoutError(f"models still loading after {timeout_s} s")
+
+
+def exported_json(client) -> dict:
+    """The JSON half of /export (it also offers a CSV of the entries)."""
+    paths = client.predict(api_name="/export")
+    return json.loads(Path(next(p for p in paths if p.endswith(".json"))).read_text(encoding="utf-8"))
 
 
 _shared: AppServer | None = None

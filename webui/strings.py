@@ -62,6 +62,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "number now.",
                     "위험하다고 느껴지면 지금 바로 {helpline}(자살예방상담전화, 24시간) 또는 112/119에 연락해 주세요."),
     "talk.saved": ("Saved to your diary (entry #{id}).", "일기에 저장했어요 (기록 #{id})."),
+    "talk.voice_failed": ("Anna's voice could not be played this time; her reply is above.",
+                          "이번에는 안나의 목소리를 재생하지 못했어요. 답장은 위에 있어요."),
     "talk.confidence": ("confidence", "확신도"),
 
     "mirror.cam": ("Webcam", "웹캠"),
@@ -143,6 +145,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "API 키 (이번 접속에서만 쓰고 저장하지 않아요)"),
     "settings.base_url": ("Server URL (OpenAI-compatible only)", "서버 주소 (OpenAI 호환 서버만)"),
     "settings.save": ("Save settings", "설정 저장"),
+    "settings.no_ffmpeg": ("ℹ️ ffmpeg is not installed on the server, so Anna's voice plays once her whole reply is "
+                           "written. To hear her while she writes: `sudo apt-get install ffmpeg` (Debian/Ubuntu), "
+                           "`brew install ffmpeg` (macOS) or `winget install ffmpeg` (Windows), then restart Haru.",
+                           "ℹ️ 서버에 ffmpeg가 없어서 안나의 목소리는 답장이 다 쓰인 뒤에 나와요. 쓰는 동안 바로 들으려면 "
+                           "`sudo apt-get install ffmpeg`(Debian/Ubuntu), `brew install ffmpeg`(macOS), "
+                           "`winget install ffmpeg`(Windows)로 설치한 뒤 Haru를 다시 시작하세요."),
     "settings.saved": ("Settings saved.", "설정을 저장했어요."),
     "lang.ko": ("Korean", "한국어"),
     "lang.en": ("English", "영어"),
@@ -152,7 +160,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.save": ("Save profile", "프로필 저장"),
     "profile.saved": ("Profile saved.", "프로필을 저장했어요."),
     "profile.export": ("Export my data", "내 데이터 내보내기"),
-    "profile.export_file": ("Your data (JSON)", "내 데이터 (JSON)"),
+    "profile.export_file": ("Your data (JSON and CSV)", "내 데이터 (JSON, CSV)"),
     "profile.delete_title": ("Delete my account and every entry", "계정과 모든 기록 삭제"),
     "profile.delete_password": ("Type your password to confirm", "확인을 위해 비밀번호를 입력하세요"),
     "profile.delete": ("Delete everything", "모두 삭제"),
