@@ -69,7 +69,7 @@ class Prefs:
     composition: tuple[str, ...] = ()
     intensity: str = "normal"
     length: str = "normal"
-    reply_language: str = "ko"
+    reply_language: str = "auto"     # "auto": the language the person wrote or spoke in this turn
     speech_language: str = ""        # empty: Whisper tells Korean from English by itself
     ui_language: str = ""            # empty: follow the browser
     voice: bool = True
@@ -96,9 +96,10 @@ class Prefs:
             return defaults
         return candidate
 
-    def companion(self) -> CompanionSettings:
+    def companion(self, screen_language: str = "ko") -> CompanionSettings:
         return CompanionSettings(attitude=self.attitude, composition=frozenset(self.composition),
-                                 intensity=self.intensity, length=self.length, language=self.reply_language)
+                                 intensity=self.intensity, length=self.length, language=self.reply_language,
+                                 default_language=screen_language)
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,7 @@ class TurnView:
     reading: Any = None
     entry: diary.Entry | None = None
     done: chat.DoneEvent | None = None
+    ended: bool = False
     audio: bytes | None = None
     clips: list = field(default_factory=list)
 
@@ -271,7 +273,7 @@ class TurnView:
             self.clips.append(event.clip)
         elif isinstance(event, chat.SongsEvent):
             self.tracks = event.tracks
-            self.songs = render.songs_html(event.tracks, lang)
+            self.songs = render.songs_html(event.tracks, event.language)
         elif isinstance(event, chat.NoticeEvent):
             self.notices.append(event.notice.message(lang))
         elif isinstance(event, chat.ErrorEvent):
@@ -285,7 +287,9 @@ class TurnView:
                 self.errors.append(t("talk.crisis", lang, helpline=HELPLINE_KR))
 
     def banner(self) -> str:
-        return render.banner_html(self.errors, self.notices, self.info)
+        # The marker tells a page script (and the browser tests) that the turn has ended, saved or not.
+        return render.banner_html(self.errors, self.notices, self.info) + \
+            ("<span hidden data-turn-ended></span>" if self.ended else "")
 
     def chat_messages(self) -> list[dict]:
         shown = [{"role": m.role, "content": m.content} for m in self.history]
@@ -306,7 +310,7 @@ class Handlers:
         self.store = store
         self.warmup = warmup
         self.export_dir = export_dir
-        self.defaults = Prefs(reply_language=config.language, voice=config.voice)
+        self.defaults = Prefs(voice=config.voice)
         self.token_key = tokens.new_key(config.session_secret)
         # Gradio streams audio through ffmpeg; without it the whole reply is played once it is written.
         self.voice_streaming = shutil.which("ffmpeg") is not None
@@ -363,7 +367,7 @@ class Handlers:
         session = replace(session, history=self._today_conversation(session))
         # Reading the person's fixed prompt now makes their first reply start sooner.
         threading.Thread(target=self.companion.prime, name="haru-prime", daemon=True,
-                         args=(Profile(session.name, session.intro), session.prefs.companion())).start()
+                         args=(Profile(session.name, session.intro), session.prefs.companion(session.language))).start()
         return (session, gr.update(visible=False), gr.update(visible=True), gr.update(visible=True),
                 t("app.hello", session.language, name=session.name), "", "")
 
@@ -417,9 +421,11 @@ class Handlers:
         """Stream Anna's comment on a diary entry: (comment, messages, session, text box)."""
         for view, session in self._run_turn(session, text, None, _upload(photo), mode="diary", voice=False):
             when = view.entry.created_at if view.entry else None
+            # The entry stays on screen above Anna's comment once the text box is emptied.
+            post = render.said_html(view.said, session.language) if view.said else ""
             comment = render.comment_html(self.companion_name(session), view.reply, when, session.language,
                                           session.tz) if view.reply else ""
-            yield comment, view.banner(), session, gr.update() if view.done is None else ""
+            yield post + comment, view.banner(), session, gr.update() if view.done is None else ""
 
     def _turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool,
               listener: speech.Listener | None = None):
@@ -460,7 +466,8 @@ class Handlers:
             user_id = session.user()
             prefs = session.prefs
             turn = chat.Turn(
-                profile=Profile(session.name, session.intro), settings=prefs.companion(), user_id=user_id,
+                profile=Profile(session.name, session.intro), settings=prefs.companion(session.language),
+                user_id=user_id,
                 text=text or "", image=image, audio=audio, mode=mode, voice=voice and prefs.voice,
                 song_strategy=prefs.song_strategy, song_language=prefs.song_language,
                 submood=prefs.submood or None, history=view.history[-2 * HISTORY_TURNS:],
@@ -479,6 +486,7 @@ class Handlers:
         except Exception:
             log.exception("turn failed")
             view.errors.append(APOLOGY.message(lang))
+        view.ended = True
         if view.done is not None:
             session = replace(
                 session,
@@ -545,8 +553,15 @@ class Handlers:
     @guarded
     def report(self, session: Session, period: str, progress=gr.Progress()):
         progress(0.1, desc=t("stats.report_working", session.language))
-        return self.store.mood_report(session.user(), period=period, language=session.language, tz=session.tz,
-                                      llm=functools.partial(self.companion.write, language=session.language))
+        language = self._report_language(session)
+        return self.store.mood_report(session.user(), period=period, language=language, tz=session.tz,
+                                      llm=functools.partial(self.companion.write, language=language))
+
+    def _report_language(self, session: Session) -> str:
+        """The report follows the reply rule: with "auto", the language the person's recent entries are in."""
+        recent = self.store.list_entries(session.user(), tz=session.tz, limit=20)
+        said = " ".join(f"{e.text} {e.transcript}" for e in recent)
+        return session.prefs.companion(session.language).for_words(said).language
 
     # ---- settings and profile
     @guarded
@@ -709,6 +724,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # would drop a listener that a new recording made meanwhile.
         listener = gr.State(None)
         browser = gr.Textbox(visible=False)
+        page_language = gr.Textbox(lang, visible=False)   # Gradio's own words follow it (render.TRANSLATE_JS)
         # Encrypted in the browser's local storage; signed by us as well (see webui.tokens).
         token = gr.BrowserState("", storage_key="haru-signin", secret=h.token_key.hex())
 
@@ -762,7 +778,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                               label=t("talk.face", lang), height=260, elem_id="talk-face",
                                               webcam_options=gr.WebcamOptions(mirror=True)), label="talk.face")
                             L(gr.Markdown(f"**{t('talk.emotion', lang)}**"), "**{}**", value="talk.emotion")
-                            emotion = gr.HTML(render.emotion_html(None, {}, lang), elem_id="talk-emotion")
+                            emotion = L(gr.HTML(render.emotion_html(None, {}, lang), elem_id="talk-emotion"),
+                                        render.emotion_html(None, {}, lang, "{}"), value="talk.no_face")
                             transcript = L(gr.Textbox(label=t("talk.transcript", lang), interactive=False,
                                                       elem_id="talk-transcript"), label="talk.transcript")
                             voice = L(gr.Audio(label=t("talk.voice", lang), streaming=h.voice_streaming,
@@ -807,17 +824,18 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                 # ---- calendar and stats
                 with L(gr.Tab(t("tab.calendar", lang), id="calendar"), label="tab.calendar") as cal_tab:
                     with gr.Row(equal_height=True):
-                        prev_btn = L(gr.Button(t("cal.prev", lang), size="sm", scale=0, elem_id="cal-prev"),
+                        prev_btn = L(gr.Button(t("cal.prev", lang), scale=0, elem_id="cal-prev"),
                                      value="cal.prev")
-                        month = L(gr.Textbox(date.today().strftime("%Y-%m"), label=t("cal.month", lang), scale=1,
-                                             elem_id="cal-month"), label="cal.month")
-                        next_btn = L(gr.Button(t("cal.next", lang), size="sm", scale=0, elem_id="cal-next"),
+                        month = L(gr.Dropdown(render.month_choices(date.today(), lang),
+                                              value=date.today().strftime("%Y-%m"), label=t("cal.month", lang),
+                                              allow_custom_value=True, scale=1,
+                                              elem_id="cal-month"), label="cal.month")
+                        next_btn = L(gr.Button(t("cal.next", lang), scale=0, elem_id="cal-next"),
                                      value="cal.next")
                     L(gr.Markdown(t("cal.hint", lang)), value="cal.hint")
                     cal = gr.HTML("", js_on_load=CALENDAR_JS, elem_id="cal-grid")
-                    with gr.Row(equal_height=True):
-                        day_box = L(gr.Textbox(label=t("cal.day", lang), elem_id="cal-day"), label="cal.day")
-                        open_btn = L(gr.Button(t("cal.open", lang), scale=0, elem_id="cal-open"), value="cal.open")
+                    # The day is picked by clicking it in the calendar; this only carries it to the server.
+                    day_box = gr.Textbox(visible=False, elem_id="cal-day")
                     day_entries = gr.HTML("", elem_id="cal-entries")
                     with gr.Row(equal_height=True):
                         stats_days = L(gr.Dropdown(list(STATS_DAYS), value=30, label=t("stats.days", lang), scale=1),
@@ -852,7 +870,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                         label="settings.voice")
                             s_voice_online = L(gr.Checkbox(True, label=t("settings.voice_online", lang),
                                                            elem_id="set-voice-online"), label="settings.voice_online")
-                            s_reply_lang = pick(gr.Radio, "settings.reply_language", choices("lang", LANGUAGES),
+                            s_reply_lang = pick(gr.Radio, "settings.reply_language",
+                                                [("settings.reply_language.auto", "auto")] + choices("lang", LANGUAGES),
                                                 "set-reply-language")
                             s_speech_lang = pick(gr.Radio, "settings.speech_language",
                                                  [("settings.speech_language.auto", "auto")]
@@ -898,28 +917,35 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                         export_file = L(gr.File(label=t("profile.export_file", lang), interactive=False,
                                                 file_count="multiple", elem_id="profile-export-file"),
                                         label="profile.export_file")
-                    L(gr.Markdown(f"### {t('profile.delete_title', lang)}"), "### {}", value="profile.delete_title")
-                    with gr.Row(equal_height=True):
-                        del_pw = L(gr.Textbox(label=t("profile.delete_password", lang), type="password",
-                                              elem_id="profile-delete-pw"), label="profile.delete_password")
-                        del_btn = L(gr.Button(t("profile.delete", lang), variant="stop", scale=0,
-                                              elem_id="profile-delete"), value="profile.delete")
+                    with gr.Column(elem_classes="haru-danger"):
+                        L(gr.Markdown(f"### ⚠️ {t('profile.delete_title', lang)}"), "### ⚠️ {}",
+                          value="profile.delete_title")
+                        L(gr.Markdown(t("profile.delete_warning", lang)), value="profile.delete_warning")
+                        with gr.Row(equal_height=True):
+                            del_pw = L(gr.Textbox(label=t("profile.delete_password", lang), type="password",
+                                                  elem_id="profile-delete-pw"), label="profile.delete_password")
+                            del_btn = L(gr.Button(t("profile.delete", lang), variant="stop", scale=0,
+                                                  elem_id="profile-delete"), value="profile.delete")
 
         # ---- wiring
         settings_widgets = [s_attitude, s_comp, s_intensity, s_length, s_voice, s_reply_lang, s_speech_lang, s_ui_lang,
                             s_strategy, s_song_lang, s_submood, s_backend, s_model, s_key, s_base, s_voice_online]
-        labelled = L.components + [hello, models]
+        banners = [auth_banner, talk_banner, diary_banner, profile_banner]
+        labelled = L.components + [hello, models, month, page_language] + banners
 
         def relabel(s: Session):
+            """Every word on the screen in the session's language; messages said in the old one go."""
             hello_text = t("app.hello", s.language, name=s.name) if s.user_id is not None else ""
-            return L.updates(s.language) + [hello_text, h.warmup.html(s.language)]
+            months = gr.update(choices=render.month_choices(_today(s), s.language))
+            return (L.updates(s.language) + [hello_text, h.warmup.html(s.language), months, s.language]
+                    + [""] * len(banners))
 
         def show_session(s: Session):
             return h.settings_values(s) + [[{"role": m.role, "content": m.content} for m in s.history]]
 
         private = dict(api_visibility="private", queue=False)
         # Registered first so the public endpoint gets the plain name /calendar.
-        month.submit(h.calendar, [session, month, day_box], cal, api_name="calendar")
+        month.input(h.calendar, [session, month, day_box], cal, api_name="calendar")
 
         entered = [session, auth_col, main_col, logout_btn, hello, login_pw, su_pw]
         n_shown = len(settings_widgets) + 3
@@ -928,13 +954,18 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
             """What a session that just signed in sees: its settings, profile, conversation and calendar."""
             return event.then(lambda s: show_session(s) if s.user_id is not None else [gr.skip()] * n_shown,
                               session, settings_widgets + [p_name, p_intro, chatbot], **private).then(
-                relabel, session, labelled, **private).then(
+                lambda s: relabel(s) if s.user_id is not None else [gr.skip()] * len(labelled), session, labelled,
+                **private).then(
                 lambda s, m: h.calendar(s, m) if s.user_id is not None else gr.skip(), [session, month], cal,
                 **private)
 
         demo.load(None, None, browser, js=BROWSER_JS, **private)
+        translate = dict(fn=None, inputs=page_language, outputs=None,
+                         js="(lang) => window.haruTranslate && haruTranslate(lang)", **private)
+        demo.load(**translate)
+        page_language.change(**translate)
         after_entry(browser.change(h.locale, [session, browser], [session, month], **private).then(
-            h.resume, [session, token], entered, **private))
+            relabel, session, labelled, **private).then(h.resume, [session, token], entered, **private))
         ticker.tick(h.models, session, [models, ticker], api_name="models", queue=False)
 
         # The page's forms say a refusal in place; the API endpoints raise it, for programs to catch.
@@ -985,13 +1016,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                         preprocess=False, concurrency_id="model", concurrency_limit=model_slots, time_limit=600).then(
             h.calendar, [session, month], cal, **private)
 
-        cal_tab.select(h.calendar, [session, month, day_box], cal, **private)
+        # The charts are drawn as the tab opens, not only on "Refresh".
+        cal_tab.select(h.calendar, [session, month, day_box], cal, **private).then(
+            h.stats, [session, stats_days], [counts_plot, series_plot], **private)
         for btn, step in ((prev_btn, -1), (next_btn, 1)):
             btn.click(functools.partial(h.shift_month, step=step), [session, month], month, **private).then(
                 h.calendar, [session, month, day_box], cal, **private)
         cal.click(h.pick_day, session, day_box, **private).then(
             h.day, [session, day_box], day_entries, api_name="day")
-        open_btn.click(h.day, [session, day_box], day_entries, api_visibility="private")
         entry_id = gr.Number(visible=False)
         entry_id.submit(h.entry, [session, entry_id], day_entries, api_name="entry")
         stats_btn.click(h.stats, [session, stats_days], [counts_plot, series_plot], api_name="stats")
@@ -1029,7 +1061,7 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs):
         # Exports are written in the data dir, which may be anywhere (~/.haru by default): Gradio serves
         # files only from folders it is told about.
         allowed_paths=[str(Path(config.data_dir) / EXPORT_FOLDER)],
-        css=render.CSS, theme=gr.themes.Soft(), **kwargs)
+        css=render.CSS, head=render.TRANSLATE_JS, theme=gr.themes.Soft(), **kwargs)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
@@ -149,6 +149,8 @@ class Companion:
         if not words:
             yield ErrorEvent(NothingHeardError())
             return
+        # "auto": the reply, its voice, the crisis message and the saved record use the language of this turn.
+        turn = replace(turn, settings=turn.settings.for_words(words, transcript.language if spoken else None))
 
         if safety.detect_crisis(words):
             yield from self._crisis_turn(turn, reading, spoken, typed)
@@ -243,7 +245,7 @@ class Companion:
         except HaruError as e:
             yield NoticeEvent(e)
             return []
-        yield SongsEvent(tuple(songs))
+        yield SongsEvent(tuple(songs), turn.settings.language)
         return songs
 
     def _thumbnail(self, turn: Turn, reading: EmotionReading | None) -> bytes | None:

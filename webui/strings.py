@@ -80,11 +80,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "diary.comment": ("Anna's comment", "안나의 댓글"),
     "diary.saved_at": ("Saved {when}", "{when}에 저장됨"),
 
-    "cal.month": ("Month (YYYY-MM)", "월 (YYYY-MM)"),
+    "cal.month": ("Month", "달"),
     "cal.prev": ("◀ Previous", "◀ 이전 달"),
     "cal.next": ("Next ▶", "다음 달 ▶"),
-    "cal.day": ("Day (YYYY-MM-DD)", "날짜 (YYYY-MM-DD)"),
-    "cal.open": ("Open day", "그날 보기"),
     "cal.hint": ("Click a day to read its entries.", "날짜를 누르면 그날의 기록을 볼 수 있어요."),
     "cal.empty_day": ("Nothing written on {day}.", "{day}에는 기록이 없어요."),
     "cal.weekdays": ("Mon,Tue,Wed,Thu,Fri,Sat,Sun", "월,화,수,목,금,토,일"),
@@ -125,6 +123,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.voice_online": ("Natural online voice (sends the reply text to Google; off = private offline voice)",
                               "자연스러운 온라인 음성 (답장 글이 Google로 전송돼요. 끄면 기기 안의 음성만 사용)"),
     "settings.reply_language": ("Anna replies in", "안나의 답장 언어"),
+    "settings.reply_language.auto": ("The language I use (each message)", "내가 쓴 언어로 (메시지마다)"),
     "settings.speech_language": ("I speak", "내가 말하는 언어"),
     "settings.speech_language.auto": ("Detect (Korean or English)", "자동 (한국어/영어)"),
     "settings.ui_language": ("Screen language", "화면 언어"),
@@ -164,6 +163,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.delete_title": ("Delete my account and every entry", "계정과 모든 기록 삭제"),
     "profile.delete_password": ("Type your password to confirm", "확인을 위해 비밀번호를 입력하세요"),
     "profile.delete": ("Delete everything", "모두 삭제"),
+    "profile.delete_warning": ("This removes your account and every diary entry at once. It cannot be undone: "
+                               "export your data first if you want to keep it.",
+                               "계정과 모든 일기가 한 번에 지워지고 되돌릴 수 없어요. 간직하고 싶다면 먼저 내보내기를 하세요."),
     "profile.deleted": ("Your account and diary were deleted.", "계정과 일기를 삭제했어요."),
 }
 
