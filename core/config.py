@@ -43,9 +43,8 @@ class AppConfig:
     whisper_model: str = _f("", "HARU_WHISPER_MODEL",
                             "Folder of a local CTranslate2 Whisper model; empty = bundled base model.")
     whisper_short_window: bool = _f(True, "HARU_WHISPER_SHORT_WINDOW",
-                                    "English: encode only as much of Whisper's 30 s window as a short utterance "
-                                    "needs (~3x faster); Korean always gets the whole window. Off = the whole "
-                                    "window for English too, as Whisper was trained.")
+                                    "Encode only as much of Whisper's 30 s window as a short utterance needs "
+                                    "(~3x faster); off = always the whole window, as Whisper was trained.")
     music_catalogue: str = _f("", "HARU_MUSIC_CATALOGUE",
                               "CSV of songs in the tracks.csv schema; empty = the bundled curated list.")
     keep_face_thumbnail: bool = _f(False, "HARU_KEEP_FACE_THUMBNAIL",

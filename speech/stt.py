@@ -51,11 +51,10 @@ NO_REPEAT_NGRAM = 3
 # English round trip and Korean CER 0.70 -> 0.72 on the robotic voice (one sentence of six moved).
 # Greedy (beam 1) saved ~60 ms more but has no second candidate when a window decodes badly.
 BEAM_SIZE = 2
-# Whisper encodes a 30 s window however short the utterance; that pass was ~1 CPU-s, most of a 5 s
-# clip's cost. Encoding only the first max(10 s, 2 x speech + 2 s) of it (CTranslate2 takes shorter
-# inputs; whisper.cpp calls this audio_ctx) cut it to ~0.2 s here, with the same English words.
-# On recorded Korean voices it raised CER by ~0.03 (more window, fewer errors), so Korean always gets
-# the whole window. HARU_WHISPER_SHORT_WINDOW=0 turns it off for English too (docs/speech.md).
+# Whisper encodes a 30 s window however short the utterance (~1 CPU-s here). Encoding only the first
+# max(10 s, 2 x speech + 2 s) of it (whisper.cpp's audio_ctx) is ~5x cheaper, with Korean CER within 0.01
+# and English WER unchanged on recorded voices (docs/speech.md); tighter windows dropped Korean clips as
+# "no speech". HARU_WHISPER_SHORT_WINDOW=0 restores the whole window.
 SHORT_WINDOW_MIN_S = 10.0
 
 
@@ -248,18 +247,12 @@ def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, c
     model = model if model is not None else default_model(config)
     t = time.perf_counter()
     window = _first_window(model, speech)
-    frames = _encoded_frames(window, len(speech) / SAMPLE_RATE, config.whisper_short_window and language != "ko")
-    encoded = model.encode(frames)
+    encoded = model.encode(_encoded_frames(window, len(speech) / SAMPLE_RATE, config.whisper_short_window))
     timings["encode"] = (time.perf_counter() - t) * 1000
     if language is None:
         t = time.perf_counter()
         language = _pick_language(model, encoded)
         timings["language"] = (time.perf_counter() - t) * 1000
-        if language == "ko" and frames.shape[-1] < window.shape[-1]:
-            # Detected on the short window, but Korean is decoded from the whole one: a second encoder pass.
-            t = time.perf_counter()
-            encoded = model.encode(window)
-            timings["encode"] += (time.perf_counter() - t) * 1000
 
     t = time.perf_counter()
     # VAD already ran above: decode the speech alone and map times back to the input.

@@ -87,13 +87,6 @@ def test_a_short_utterance_encodes_part_of_the_window_and_hears_the_same_words(w
     assert all(s.end <= short.duration_s for s in short.segments)
 
 
-def test_korean_is_decoded_from_the_whole_window(whisper_model):
-    """The short window cost Korean accuracy on recorded voices (docs/speech.md): it is for English only."""
-    model = counting_encoder(whisper_model)
-    speech.transcribe((48_000, spoken_pcm("저는 친구와 함께 공원에 갔어요.", "ko")), language="ko", model=model)
-    assert model.model.frames == [3000]
-
-
 def test_a_long_utterance_keeps_the_whole_window(whisper_model):
     said = " ".join([SAID] * 5)                                  # ~17 s of speech: 2 x 17 + 2 > 30 s
     model = counting_encoder(whisper_model)

@@ -1,7 +1,7 @@
 """Speech-to-text on real recorded voices (../shared/data/speech): Korean CER, English WER, language picks.
 
 The Korean clips are research-only: they are read from the shared folder and never copied. The sets
-run once per module (app defaults, the language given, and English over the whole encoder window);
+run once per module (app defaults, the language given, and Korean over the whole encoder window);
 the tests read those results. Measured figures and the issue's goals: docs/speech.md.
 """
 
@@ -15,16 +15,16 @@ import speech
 from core.config import AppConfig
 from speech.evaluate import Result, edits, group_scores, load_set, run, score, split_speakers
 from tests.conftest import SHARED_DATA, require
-from tests.speech_fixtures import counting_encoder, whisper_model  # noqa: F401
+from tests.speech_fixtures import whisper_model  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 SETS = SHARED_DATA / "speech"
-# Bounds are what Whisper base reaches here plus a margin, not the goals (CER <= 0.10 ko, WER <= 0.08
-# en), which base misses on Korean: docs/speech.md.
-KO_CER_BOUND = 0.16
-EN_WER_BOUND = 0.10
-GROUP_CER_BOUND = 0.30
+# Bounds are what Whisper base reached here (Korean CER 0.102, English WER 0.057) plus a margin. The
+# issue's goals are CER <= 0.10 ko (base misses it by a hair) and WER <= 0.08 en: docs/speech.md.
+KO_CER_BOUND = 0.13
+EN_WER_BOUND = 0.08
+GROUP_CER_BOUND = 0.16            # groups of 5 clips or more; single-clip groups (dialect) are only shown
 SHORT_WINDOW_DIFF = 0.01
 
 
@@ -37,7 +37,7 @@ def sets() -> dict[str, tuple]:
 
 @pytest.fixture(scope="module")
 def results(sets, whisper_model) -> dict[tuple[str, str], tuple[Result, ...]]:
-    """(language, mode) -> one pass over the set; modes: "detect" (app default), "set", "whole window" (en)."""
+    """(language, mode) -> one pass over the set; modes: "detect" (app default), "set", "whole window" (ko)."""
     config = AppConfig()
     whole = replace(config, whisper_short_window=False)
     out = {}
@@ -45,7 +45,8 @@ def results(sets, whisper_model) -> dict[tuple[str, str], tuple[Result, ...]]:
         out[lang, "detect"] = run(clips, lambda c: speech.transcribe(c.path, model=whisper_model, config=config))
         out[lang, "set"] = run(clips, lambda c: speech.transcribe(c.path, language=lang, model=whisper_model,
                                                                   config=config))
-    out["en", "whole window"] = run(sets["en"], lambda c: speech.transcribe(c.path, model=whisper_model,
+    # The short window's check is on Korean (the issue's rule); English has its own in test_speech_one_pass.py.
+    out["ko", "whole window"] = run(sets["ko"], lambda c: speech.transcribe(c.path, model=whisper_model,
                                                                             config=whole))
     for (lang, mode), res in out.items():
         for s in group_scores(res):
@@ -69,9 +70,11 @@ def test_english_word_error_rate(results, record_property):
 
 
 def test_no_korean_speaker_group_is_left_behind(results):
-    """Female/male, each acted emotion, dialect and short clips: none far worse than the rest."""
-    for s in group_scores(results["ko", "detect"]):
-        assert s.error_rate <= GROUP_CER_BOUND, s
+    """Female/male, each acted emotion and short clips: none far worse than the rest."""
+    groups = group_scores(results["ko", "detect"])
+    assert {"sex F", "sex M", "emotion angry", "emotion sad", "dialect", "short (<4 s)"} <= {s.group for s in groups}
+    for s in groups:
+        assert s.clips < 5 or s.error_rate <= GROUP_CER_BOUND, s
 
 
 def test_language_detection_picks_each_sets_language(results):
@@ -82,21 +85,12 @@ def test_language_detection_picks_each_sets_language(results):
         assert {r.language for r in results[lang, "set"] if r.text} == {lang}
 
 
-def test_short_encoder_window_costs_no_english_accuracy(results):
-    short = score(results["en", "detect"]).error_rate
-    whole = score(results["en", "whole window"]).error_rate
+def test_short_encoder_window_costs_no_korean_accuracy(results, record_property):
+    """The issue's rule: the same CER as the whole window (within 0.01), or no short window for Korean."""
+    short = score(results["ko", "detect"]).error_rate
+    whole = score(results["ko", "whole window"]).error_rate
+    record_property("korean_cer_whole_window", round(whole, 4))
     assert abs(short - whole) <= SHORT_WINDOW_DIFF, (short, whole)
-
-
-@pytest.mark.parametrize("language", [None, "ko"])
-def test_korean_is_decoded_from_the_whole_window(sets, whisper_model, language):
-    """The short window cost Korean ~0.03 CER here; detection may still use it, decoding does not."""
-    model = counting_encoder(whisper_model)
-    result = speech.transcribe(sets["ko"][0].path, language=language, model=model)
-    assert result.language == "ko"
-    # Language given: one pass over the whole window. Detected: a short pass to detect, then the whole.
-    assert model.model.frames[-1] == 3000
-    assert len(model.model.frames) == (1 if language else 2) and all(f < 3000 for f in model.model.frames[:-1])
 
 
 def test_split_by_speaker_keeps_voices_apart(sets):
