@@ -128,7 +128,23 @@ def _accuracy_rows(quick: bool) -> list[Row]:
             rows.append(Row("speech", f"STT language picked right, recorded {lang} voices", overall.language_right,
                             "share", "", f"{len(clips)} clips; clips under {evaluate.SHORT_CLIP_S:.0f} s: "
                             f"{right} of {len(short)}"))
+            if not quick:
+                rows += [_first_seconds_row(clips, model, config, seconds) for seconds in (1.0, 1.5)]
     return rows
+
+
+def _first_seconds_row(clips, model, config: AppConfig, seconds: float) -> Row:
+    """Language detection on each clip cut to its first ``seconds`` (in memory): a one-word answer."""
+    picks = []
+    for clip in clips:
+        try:
+            picks.append(speech.transcribe((SAMPLE_RATE, load_audio(clip.path)[:int(seconds * SAMPLE_RATE)]),
+                                           model=model, config=config).language)
+        except speech.NothingHeardError:
+            continue
+    right = sum(p == clips[0].language for p in picks)
+    return Row("speech", f"STT language picked right, first {seconds} s of recorded {clips[0].language} clips",
+               right / max(1, len(picks)), "share", "", f"{right} of {len(picks)} heard ({len(clips)} clips)")
 
 
 def tune() -> None:

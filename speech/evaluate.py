@@ -27,7 +27,7 @@ SHORT_CLIP_S = 4.0
 DIALECT_SPEAKERS = frozenset({"emotiontts:pfo"})
 # Spellings Whisper writes for words the references spell out; counting them as errors would measure
 # formatting, not hearing (the same rule as Whisper's own English text normaliser).
-_EN_SPELLINGS = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint"}
+_EN_SPELLINGS = {"mr": "mister", "mrs": "missus", "dr": "doctor"}
 
 
 @dataclass(frozen=True)
