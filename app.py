@@ -23,6 +23,7 @@ import shutil  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+import uuid  # noqa: E402
 from dataclasses import asdict, dataclass, field, fields, replace  # noqa: E402
 from datetime import date, datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -254,6 +255,7 @@ class TurnView:
     entry: diary.Entry | None = None
     done: chat.DoneEvent | None = None
     ended: bool = False
+    turn_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     audio: bytes | None = None
     clips: list = field(default_factory=list)
 
@@ -289,7 +291,7 @@ class TurnView:
     def banner(self) -> str:
         # The marker tells a page script (and the browser tests) that the turn has ended, saved or not.
         return render.banner_html(self.errors, self.notices, self.info) + \
-            ("<span hidden data-turn-ended></span>" if self.ended else "")
+            (f"<span hidden data-turn-ended='{self.turn_id}'></span>" if self.ended else "")
 
     def chat_messages(self) -> list[dict]:
         shown = [{"role": m.role, "content": m.content} for m in self.history]
@@ -564,6 +566,26 @@ class Handlers:
         return session.prefs.companion(session.language).for_words(said).language
 
     # ---- settings and profile
+    def answers_offline(self, session: Session) -> bool:
+        """Whether the small embedded model writes this session's replies."""
+        choice = session.llm_choice(self.config)
+        return (choice.backend if choice else self.config.llm_backend) == "local"
+
+    @guarded
+    def test_connection(self, session: Session, backend: str, model: str, api_key: str, base_url: str) -> str:
+        """Settings' "Test connection": the backend as filled in on the form (saved or not) answers or says why."""
+        session.user()
+        lang = session.language
+        choice = chat.LLMChoice(backend=backend or self.config.llm_backend, model=(model or "").strip(),
+                                api_key=(api_key or "").strip() or session.api_key, base_url=(base_url or "").strip())
+        found = self.companion.check_backend(choice)
+        if found.ok:
+            return render.banner_html(info=[t("settings.test_ok", lang, backend=found.backend,
+                                              model=found.model or "-", seconds=f"{found.seconds:.1f}",
+                                              reply=found.reply[:40])])
+        return render.banner_html([t("settings.test_failed", lang, backend=found.backend,
+                                     reason=found.error.message(lang))])
+
     @guarded
     def save_settings(self, session: Session, attitude, composition, intensity, length, voice, reply_language,
                       speech_language, ui_language, song_strategy, song_language, submood, llm_backend, llm_model,
@@ -758,9 +780,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                value="auth.signup")
 
         with gr.Column(visible=False, elem_id="haru-main") as main_col:
-            with gr.Tabs():
+            with gr.Tabs() as main_tabs:
                 # ---- talk
                 with L(gr.Tab(t("tab.talk", lang), id="talk"), label="tab.talk"):
+                    # Said while the small embedded model answers, with the way to a better one.
+                    with gr.Row(visible=False, equal_height=True, elem_id="talk-offline") as offline_row:
+                        L(gr.Markdown(t("talk.offline_model", lang)), value="talk.offline_model")
+                        better_btn = L(gr.Button(t("talk.open_settings", lang), size="sm", scale=0,
+                                                 elem_id="talk-open-settings"), value="talk.open_settings")
                     with gr.Row():
                         with gr.Column(scale=3):
                             chatbot = L(gr.Chatbot(label=t("talk.chat", lang), height=420, elem_id="talk-chat"),
@@ -895,6 +922,10 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                                  elem_id="set-api-key"), label="settings.api_key")
                             s_base = L(gr.Textbox(label=t("settings.base_url", lang), elem_id="set-base-url"),
                                        label="settings.base_url")
+                            test_btn = L(gr.Button(t("settings.test", lang), elem_id="set-test"),
+                                         value="settings.test")
+                            test_out = gr.HTML("", elem_id="set-test-result")
+                            L(gr.Markdown(t("settings.better", lang), elem_id="set-better"), value="settings.better")
                     if not h.voice_streaming:
                         L(gr.Markdown(t("settings.no_ffmpeg", lang), elem_id="set-no-ffmpeg"),
                           value="settings.no_ffmpeg")
@@ -931,14 +962,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         settings_widgets = [s_attitude, s_comp, s_intensity, s_length, s_voice, s_reply_lang, s_speech_lang, s_ui_lang,
                             s_strategy, s_song_lang, s_submood, s_backend, s_model, s_key, s_base, s_voice_online]
         banners = [auth_banner, talk_banner, diary_banner, profile_banner]
-        labelled = L.components + [hello, models, month, page_language] + banners
+        labelled = L.components + [hello, models, month, page_language, offline_row] + banners
 
         def relabel(s: Session):
             """Every word on the screen in the session's language; messages said in the old one go."""
             hello_text = t("app.hello", s.language, name=s.name) if s.user_id is not None else ""
             months = gr.update(choices=render.month_choices(_today(s), s.language))
-            return (L.updates(s.language) + [hello_text, h.warmup.html(s.language), months, s.language]
-                    + [""] * len(banners))
+            return (L.updates(s.language) + [hello_text, h.warmup.html(s.language), months, s.language,
+                                             gr.update(visible=h.answers_offline(s))] + [""] * len(banners))
 
         def show_session(s: Session):
             return h.settings_values(s) + [[{"role": m.role, "content": m.content} for m in s.history]]
@@ -1033,6 +1064,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         save_set_btn.click(h.save_settings, [session] + settings_widgets, [session, settings_banner],
                            api_name="save_settings").success(relabel, session, labelled, **private).success(
             h.calendar, [session, month, day_box], cal, **private)
+        test_btn.click(h.test_connection, [session, s_backend, s_model, s_key, s_base], test_out,
+                       api_name="test_connection", concurrency_limit=4)
+        better_btn.click(lambda: gr.Tabs(selected="settings"), None, main_tabs, **private)
         p_save.click(h.save_profile, [session, p_name, p_intro], [session, hello, profile_banner],
                      api_name="save_profile")
         export_btn.click(h.export, session, export_file, api_name="export")
@@ -1081,7 +1115,13 @@ def main(argv: list[str] | None = None) -> None:
     data_dir = Path(config.data_dir)
     # Recordings, photos and exports stay inside the data dir, and delete_cache sweeps them.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir / "uploads"))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        return f"app.py: cannot write to the data folder {data_dir} ({e.strerror}); set HARU_DATA_DIR to a folder you own."
     log.info("starting with %s", config.redacted())
     warmup = Warmup()
     demo = build_demo(config, warmup=warmup)

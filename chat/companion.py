@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from chat import safety
+from chat.check import BackendCheck, check_backend
 from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent,
                         ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.errors import ErrorCategory, HaruError
@@ -265,6 +266,14 @@ class Companion:
         except HaruError as e:
             log.warning("mood summary skipped: %s", e.en)
             return ""
+
+    def check_backend(self, choice: LLMChoice | None) -> BackendCheck:
+        """What Settings' "Test connection" reports for ``choice`` (None: the app's configured backend)."""
+        try:
+            backend = self.backend if choice is None or self.backend_factory is None else self.backend_factory(choice)
+        except HaruError as e:
+            return BackendCheck(choice.backend if choice else "?", choice.model if choice else "", 0.0, error=e)
+        return check_backend(backend)
 
     def _backend_for(self, turn: Turn) -> Backend:
         if turn.llm is None or self.backend_factory is None:

@@ -94,24 +94,28 @@ class Person:
     def chat_count(self) -> int:
         return self.page.locator("#talk-chat [data-testid='bot']").count()
 
+    def ended_turn(self, banner: str) -> str:
+        """The id of the last turn that ended in ``banner`` ("" before the first)."""
+        marker = self.page.locator(f"{banner} [data-turn-ended]")
+        return marker.get_attribute("data-turn-ended") if marker.count() else ""
+
     def wait_saved(self, banner: str, before: str = "") -> str:
-        """Wait until the turn has ended (voice included) and ``banner`` says a new entry was saved."""
+        """Wait until a turn other than ``before`` has ended (voice included); it must have been saved."""
         self.page.wait_for_function(
-            "([sel, before]) => { const b = document.querySelector(sel);"
-            " return b.querySelector('[data-turn-ended]') && b.innerText !== before; }",
-            arg=[banner, before], timeout=TURN_TIMEOUT_MS)
+            "([sel, before]) => { const m = document.querySelector(sel + ' [data-turn-ended]');"
+            " return m && m.dataset.turnEnded !== before; }", arg=[banner, before], timeout=TURN_TIMEOUT_MS)
         text = self.page.locator(banner).inner_text()
         assert re.search(r"Saved to your diary|일기에 저장했어요", text), f"{text}\n{shared_app().log_tail(3000)}"
         return text
 
     def send(self, words: str) -> str:
-        before = self.page.locator("#talk-banner").inner_text()
+        before = self.ended_turn("#talk-banner")
         self.page.locator("#talk-text textarea").fill(words)
         self.page.locator("#talk-send").click()
         return self.wait_saved("#talk-banner", before)
 
     def record(self, seconds: float = 7) -> str:
-        before = self.page.locator("#talk-banner").inner_text()
+        before = self.ended_turn("#talk-banner")
         mic = self.page.locator("#talk-mic")
         mic.locator("button.record-button").click()
         time.sleep(seconds)                          # the whole sentence, once
@@ -145,7 +149,9 @@ def person(media):
         page.goto(server.url, wait_until="load")   # not networkidle: the heartbeat never idles
         page.locator("#login-btn").wait_for()
         screenshot(page, "login")
-        yield Person(page, f"browser-{int(time.time())}")
+        person = Person(page, f"browser-{int(time.time())}")
+        person.browser = browser
+        yield person
         browser.close()
 
 
@@ -355,3 +361,30 @@ def test_the_korean_screen_then_export_and_download(person):
     assert sorted(Path(n).suffix for n in names) == [".csv", ".json"]
     assert_no_error(page, "export")
     screenshot(page, "profile")
+
+
+def test_every_tab_reads_well_on_a_phone(person):
+    """390 x 844, touch, no hover: every tab fits the width, the buttons are thumb-sized."""
+    server = shared_app()
+    context = person.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                         device_scale_factor=2, locale="ko-KR", timezone_id=TZ)
+    context.grant_permissions(["microphone", "camera"], origin=server.url.rstrip("/"))
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server.url, wait_until="load")
+    phone = Person(page, person.username)
+    phone.log_in(PASSWORD)
+    phone.signed_in()
+    for tab, name in (("대화", "phone-talk"), ("실시간 거울", "phone-mirror"), ("일기", "phone-diary"),
+                      ("달력과 통계", "phone-calendar"), ("설정", "phone-settings"), ("프로필", "phone-profile")):
+        phone.tab(tab)
+        page.wait_for_timeout(800)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 392, f"{tab}: the page is {width} px wide on a 390 px screen"
+        screenshot(page, name)
+        assert_no_error(page, f"phone, {tab}")
+    phone.tab("대화")
+    for target in ("#talk-send", "#talk-mic button.record-button", "#talk-face button"):
+        box = page.locator(target).first.bounding_box()
+        assert box and box["height"] >= 36 and box["width"] >= 36, f"{target} is too small to tap: {box}"
+    context.close()

@@ -1,6 +1,9 @@
-"""The app on a machine without ffmpeg, driven through gradio_client: Gradio cannot stream audio there,
+"""The app on a machine without ffmpeg and with a server-side LLM, driven through gradio_client.
+
+Without ffmpeg Gradio cannot stream audio,
 so the voice must come as one complete WAV, the turn must still be answered and saved, and the
-start-up log and the Settings tab must say once what is missing and how to add it.
+start-up log and the Settings tab must say once what is missing and how to add it. Settings' "Test
+connection" must say within seconds whether a model server answers.
 
 The LLM is the fake OpenAI-compatible server on loopback (a cloud stand-in); everything else is real.
 """
@@ -11,13 +14,14 @@ import json
 import os
 import re
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from gradio_client import Client
 
-from tests.app_fixtures import PASSWORD, outside_temp_dir, start_app, wait_for_models
+from tests.app_fixtures import PASSWORD, free_port, outside_temp_dir, start_app, wait_for_models
 from tests.fake_llm_server import FakeLLMServer, Reply
 
 pytestmark = pytest.mark.slow
@@ -33,6 +37,7 @@ def app_without_ffmpeg():
     with FakeLLMServer(default=Reply(chunks=REPLY)) as llm:
         server = start_app(outside_temp_dir("no-ffmpeg-"), PATH=path, HARU_LLM="openai-compatible",
                            OPENAI_BASE_URL=llm.openai_url, HARU_LLM_MODEL="fake-model", HARU_VOICE="true")
+        server.llm_url = llm.openai_url
         try:
             wait_for_models(server.url)
             yield server
@@ -59,3 +64,19 @@ def test_without_ffmpeg_the_reply_is_spoken_as_one_wav_and_saved(app_without_ffm
         config = json.load(response)
     notes = [c for c in config["components"] if c.get("props", {}).get("elem_id") == "set-no-ffmpeg"]
     assert notes and "apt-get install ffmpeg" in notes[0]["props"]["value"]
+
+
+
+def test_test_connection_says_what_answered_or_why_not_within_seconds(app_without_ffmpeg):
+    server = app_without_ffmpeg
+    client = Client(server.url, verbose=False)
+    client.predict("connection-user", PASSWORD, "Mina", api_name="/signup")
+    # The values on the form are tested, saved or not: first a server that answers...
+    ok = client.predict("openai-compatible", "fake-model", "", server.llm_url, api_name="/test_connection")
+    assert "haru-info" in ok and "fake-model" in ok and "lovely evening" in ok, ok
+    # ...then an address where nothing listens: a clear reason, within seconds.
+    started = time.monotonic()
+    dead = client.predict("openai-compatible", "fake-model", "", f"http://127.0.0.1:{free_port()}/v1",
+                          api_name="/test_connection")
+    assert time.monotonic() - started < 15
+    assert "haru-error" in dead and "did not answer" in dead, dead

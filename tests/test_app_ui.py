@@ -165,12 +165,21 @@ def test_the_month_picker_offers_named_months_newest_first():
     assert "March 2026" in html
 
 
-def test_command_line_flags_win_over_the_environment_and_a_bad_value_is_one_line(monkeypatch, capsys):
+def test_command_line_flags_win_over_the_environment_and_a_bad_value_is_one_line(monkeypatch, tmp_path):
     config = load_config(env={"HARU_PORT": "7861"}, dotenv=None, port=7862)
     assert config.port == 7862
     monkeypatch.setenv("HARU_PORT", "not-a-port")
     message = app.main(["--host", "127.0.0.1"])
     assert message.startswith("app.py: HARU_PORT") and "\n" not in message
+    monkeypatch.setenv("HARU_PORT", "7862")
+    monkeypatch.setenv("HARU_LLM", "gpt")
+    assert app.main([]).startswith("app.py: HARU_LLM must be one of")
+    monkeypatch.setenv("HARU_LLM", "local")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("HARU_DATA_DIR", str(blocked / "haru"))
+    message = app.main([])
+    assert message.startswith("app.py: cannot write to the data folder") and "\n" not in message
 
 
 def test_the_gradio_words_that_show_in_haru_have_both_languages():
