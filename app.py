@@ -384,8 +384,10 @@ class Handlers:
         return tuple(history)
 
     def logout(self, session: Session):
+        """Signed out, and the browser's stay-signed-in token forgotten in the same step (a reload right after
+        must not sign the person in again)."""
         return (replace(self.new_session(), language=session.language, tz=session.tz),
-                gr.update(visible=True), gr.update(visible=False), gr.update(visible=False), "", "", "")
+                gr.update(visible=True), gr.update(visible=False), gr.update(visible=False), "", "", "", "")
 
     def locale(self, session: Session, browser: str):
         """The browser's language and time zone, sent once by the page on load; the calendar opens on
@@ -1008,9 +1010,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         api_login, api_signup = gr.Button(visible=False), gr.Button(visible=False)
         api_login.click(h.login, [session, login_user, login_pw], entered, api_name="login")
         api_signup.click(h.signup, [session, su_user, su_pw, su_name], entered, api_name="signup")
-        logout_btn.click(h.logout, session, entered, api_name="logout").then(
-            lambda: ([], "", "", "", "", "", "", gr.Tabs(selected="login")), None,
-            [chatbot, songs, cal, day_entries, report_md, diary_comment, token, auth_tabs], **private)
+        logout_btn.click(h.logout, session, entered + [token], api_name="logout").then(
+            lambda: ([], "", "", "", "", "", gr.Tabs(selected="login")), None,
+            [chatbot, songs, cal, day_entries, report_md, diary_comment, auth_tabs], **private)
 
         # The embedded LLM already uses both cores, so local turns go one at a time; a cloud LLM does its
         # work elsewhere and several turns can overlap.
@@ -1070,8 +1072,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         p_save.click(h.save_profile, [session, p_name, p_intro], [session, hello, profile_banner],
                      api_name="save_profile")
         export_btn.click(h.export, session, export_file, api_name="export")
-        del_btn.click(h.delete_account, [session, del_pw], entered + [profile_banner], api_name="delete_account").success(
-            lambda: "", None, token, **private)
+        del_btn.click(h.delete_account, [session, del_pw], entered + [token, profile_banner],
+                      api_name="delete_account")
 
     return demo
 

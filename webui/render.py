@@ -211,6 +211,7 @@ _GRADIO_WORDS = [   # English, our Korean, then Gradio's own Korean where it dif
     ("Drop File Here", "파일을 여기에 놓으세요", "파일을 여기에 드롭"), ("or", "또는"),
     ("Click to Upload", "눌러서 올리기", "클릭하여 업로드"), ("Loading...", "불러오는 중..."),
     ("Pause", "일시정지"), ("Resume", "재개"), ("Waiting", "대기 중"),
+    ("Use via API", "API로 사용"), ("Settings", "설정"),
 ]
 TRANSLATE_JS = """<script>
 (() => {
