@@ -1,9 +1,9 @@
 """The shipped emotion model: a fine-tuned ViT in transformers' format plus a temperature.
 
 ``vision/weights/`` holds ``config.json`` + ``model.safetensors`` (fp16 to stay
-small; computed in float32 with bf16 autocast) and ``calibration.json`` with the
-temperature fitted on FER2013 PublicTest, so ``softmax(logits / T)`` gives
-confidences that match how often the model is right.
+small; computed on the numeric path :mod:`vision.precision` picks for this CPU)
+and ``calibration.json`` with the temperature fitted on FER2013 PublicTest, so
+``softmax(logits / T)`` gives confidences that match how often the model is right.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ import cv2
 import numpy as np
 import torch
 
+from core.config import load_config
+from core.cpu import cpu_features
 from core.errors import ErrorCategory, HaruError
 from vision.model import batched_logits
-from vision.preprocess import FACE_SIZE
+from vision.precision import build_int8, choose_path, int8_available, int8_cache_path, ort_session
+from vision.preprocess import FACE_SIZE, to_input
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +36,32 @@ class EmotionClassifier:
 
     ``model`` is any ``ViTForImageClassification``-like module taking
     ``pixel_values`` (N, 1, S, S) in [0, 1] (tests pass small real ones).
+    ``path`` is the numeric path (:data:`vision.precision.PATHS`); ``int8`` needs
+    ``session``, an ONNX Runtime session of the quantised model.
     """
 
-    def __init__(self, model, *, temperature: float = 1.0, name: str = "", bf16: bool = True,
-                 batch_size: int = 64) -> None:
+    def __init__(self, model, *, temperature: float = 1.0, name: str = "", path: str = "fp32",
+                 session=None, batch_size: int = 64) -> None:
+        if path == "int8" and session is None:
+            raise ValueError("the int8 path runs an ONNX Runtime session: pass session=")
         self.model = model.eval()
         self.size = int(model.config.image_size)
         self.temperature = float(temperature)
         self.name = name
-        self.bf16 = bf16
+        self.path = path
+        self.session = session
         self.batch_size = batch_size
 
+    @property
+    def label(self) -> str:
+        """The weights and the numeric path, as readings (and the diary) record them."""
+        return f"{self.name} ({self.path})"
+
     @classmethod
-    def from_pretrained(cls, path: Path = WEIGHTS_DIR, **kwargs) -> "EmotionClassifier":
+    def from_pretrained(cls, path: Path = WEIGHTS_DIR, *, precision: str | None = None,
+                        cache_dir: Path | None = None, **kwargs) -> "EmotionClassifier":
+        """Load ``path``; ``precision`` (auto | bf16 | fp32 | int8, default HARU_VISION_PRECISION) picks the
+        numeric path for this CPU; the int8 graph is built once into ``cache_dir`` (default data dir/models)."""
         from transformers import ViTForImageClassification
 
         path = Path(path)
@@ -63,10 +79,26 @@ class EmotionClassifier:
         info = json.loads(calibration.read_text()) if calibration.is_file() else {}
         kwargs.setdefault("temperature", info.get("temperature", 1.0))
         kwargs.setdefault("name", info.get("name", path.name))
-        return cls(model, **kwargs)
+        if precision is None or cache_dir is None:
+            config = load_config()
+            precision = precision or config.vision_precision
+            cache_dir = cache_dir or Path(config.data_dir) / "models" / "vision"
+        cached = int8_cache_path(path, cache_dir, kwargs["name"])
+        chosen = choose_path(cpu_features(), precision, int8_ready=int8_available(cached))
+        if chosen == "int8":
+            if not cached.is_file():
+                build_int8(model, int(model.config.image_size), cached)
+            kwargs["session"] = ort_session(cached, torch.get_num_threads())
+        log.info("emotion model %s on the %s path (asked: %s)", kwargs["name"], chosen, precision)
+        return cls(model, path=chosen, **kwargs)
 
     def logits(self, faces: np.ndarray) -> torch.Tensor:
-        return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.bf16)
+        if self.path != "int8":
+            return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.path == "bf16")
+        out = [torch.from_numpy(self.session.run(None, {"pixel_values": to_input(
+            faces[start:start + self.batch_size], self.size).numpy()})[0])
+            for start in range(0, len(faces), self.batch_size)]
+        return torch.cat(out) if out else torch.empty(0, self.model.config.num_labels)
 
     def probs(self, faces: np.ndarray) -> np.ndarray:
         """(N, 48, 48) uint8 -> (N, 7) float64 rows summing to 1."""
