@@ -38,18 +38,24 @@ class CpuFeatures:
 
 
 def _cpuinfo() -> tuple[str, frozenset[str]]:
+    """Model name (with family and model numbers: VMs often say only "AMD EPYC" for every generation)."""
     model, flags = platform.processor() or platform.machine() or "unknown CPU", frozenset()
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
         return model, flags
-    for line in text.splitlines():
+    numbers = {}
+    for line in text.split("\n\n")[0].splitlines():      # the first CPU speaks for all
         key, _, value = line.partition(":")
-        key = key.strip()
+        key, value = key.strip(), value.strip()
         if key == "model name":
-            model = value.strip()
-        elif key in ("flags", "Features") and not flags:
+            model = value
+        elif key in ("cpu family", "model"):
+            numbers[key] = value
+        elif key in ("flags", "Features"):
             flags = frozenset(value.split())
+    if len(numbers) == 2:
+        model = f"{model} (family {numbers['cpu family']}, model {numbers['model']})"
     return model, flags
 
 
