@@ -14,6 +14,7 @@ import pkgutil
 import sys
 import time
 import traceback
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -69,18 +70,17 @@ def merge_section(old: list[str], rows: list[Row], runs: str) -> list[str]:
             *body[:2], *kept_rows, *body[2:], ""]
 
 
-def record(rows: list[Row], quick: bool, setting: str) -> None:
-    """Replace the rows of the stages just measured in this CPU's section; keep everything else.
+def record(rows: list[Row], *, quick: bool, setting: str, kind: str, doc: Path = DOC) -> None:
+    """Replace the rows of the stages just measured in the section of CPU ``kind``; keep everything else.
     ``setting``: :func:`bench.common.machine` as it was when the run started."""
-    intro, sections = _sections(DOC.read_text()) if DOC.exists() else (INTRO, {})
+    intro, sections = _sections(doc.read_text()) if doc.exists() else (INTRO, {})
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     runs = f"{stamp}, `python -m bench{' --quick' if quick else ''}`; {setting}"
-    kind = cpu_kind()
     sections[kind] = merge_section(sections.get(kind, []), rows, runs)
     text = intro + "".join(f"\n{SECTION}{key}\n" + "\n".join(lines).strip("\n") + "\n"
                            for key, lines in sections.items())
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(text)
+    doc.parent.mkdir(exist_ok=True)
+    doc.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,14 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             failures.append(f"{name}: {traceback.format_exc(limit=3)}")
             continue
-        rows.extend(got)
+        # A module states its stage's numeric path once (NUMERIC_PATH) unless its rows say it themselves.
+        default_path = getattr(module, "NUMERIC_PATH", "")
+        rows.extend(r if r.path or not default_path else replace(r, path=default_path) for r in got)
         print(f"# {name}: {len(got)} rows in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     print(f"CPU: {cpu_kind()}\n{setting}")
     print(table(rows))
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
     if not args.no_write:
-        record(rows, quick=args.quick, setting=setting)
+        record(rows, quick=args.quick, setting=setting, kind=cpu_kind())
     return 1 if failures else 0
 
 

@@ -32,6 +32,7 @@ REPLY = {
     "ko": "정말 좋은 하루였네요. 산책이 도움이 되었다니 다행이에요. 오늘 밤 푹 주무세요.",
 }
 STT_GOAL = "<= 0.15 x"
+NUMERIC_PATH = "Whisper int8 (CTranslate2); Piper fp32 (ONNX Runtime)"
 
 
 def _speech_clip(seconds: float) -> np.ndarray:
