@@ -95,10 +95,12 @@ class EmotionClassifier:
     def logits(self, faces: np.ndarray) -> torch.Tensor:
         if self.path != "int8":
             return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.path == "bf16")
-        out = [torch.from_numpy(self.session.run(None, {"pixel_values": to_input(
-            faces[start:start + self.batch_size], self.size).numpy()})[0])
-            for start in range(0, len(faces), self.batch_size)]
-        return torch.cat(out) if out else torch.empty(0, self.model.config.num_labels)
+        # One face per run: dynamic quantisation scales the activations over the whole input, so in a batch
+        # a face's reading would depend on the other faces (probabilities moved by up to 0.02).
+        out = [self.session.run(None, {"pixel_values": x[None]})[0]
+               for start in range(0, len(faces), self.batch_size)
+               for x in to_input(faces[start:start + self.batch_size], self.size).numpy()]
+        return torch.from_numpy(np.concatenate(out)) if out else torch.empty(0, self.model.config.num_labels)
 
     def probs(self, faces: np.ndarray) -> np.ndarray:
         """(N, 48, 48) uint8 -> (N, 7) float64 rows summing to 1."""
