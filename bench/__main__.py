@@ -77,7 +77,7 @@ def record(rows: list[Row], *, quick: bool, setting: str, kind: str, doc: Path =
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     runs = f"{stamp}, `python -m bench{' --quick' if quick else ''}`; {setting}"
     sections[kind] = merge_section(sections.get(kind, []), rows, runs)
-    text = intro + "".join(f"\n{SECTION}{key}\n" + "\n".join(lines).strip("\n") + "\n"
+    text = intro + "".join(f"\n{SECTION}{key}\n\n" + "\n".join(lines).strip("\n") + "\n"
                            for key, lines in sections.items())
     doc.parent.mkdir(exist_ok=True)
     doc.write_text(text)

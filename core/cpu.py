@@ -88,3 +88,9 @@ def free_cores(cores: int | None = None, load: float | None = None) -> float:
         except OSError:
             load = 0.0
     return max(0.0, cores - load)
+
+
+def threads_for(cores: int, free: float, cap: int) -> int:
+    """Worker threads for work whose threads wait on each other (llama.cpp, ONNX Runtime): one per free
+    core, at least one, at most ``cap``; a thread on a core other work holds would stall the rest."""
+    return max(1, min(cap, cores, int(free + 0.5)))

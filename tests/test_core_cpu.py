@@ -7,7 +7,7 @@ import os
 import pytest
 
 from chat.backends.local import MAX_THREADS, choose_threads, default_threads
-from core.cpu import free_cores, usable_cores
+from core.cpu import free_cores, threads_for, usable_cores
 
 
 def test_usable_cores_are_the_ones_this_process_may_run_on():
@@ -41,3 +41,9 @@ def test_this_machine_gets_the_rule_applied_to_its_load_now():
     after = choose_threads(cores, free_cores(cores))
     assert min(before, after) <= chosen <= max(before, after)
     assert 1 <= chosen <= min(cores, MAX_THREADS)
+
+
+@pytest.mark.parametrize("cores, free, cap, threads", [(2, 2.0, 4, 2), (2, 1.5, 4, 2), (2, 1.4, 4, 1), (2, 0.0, 4, 1),
+                                                      (8, 8.0, 4, 4), (8, 2.6, 4, 3)])
+def test_threads_for_waiting_workers_take_only_free_cores(cores, free, cap, threads):
+    assert threads_for(cores, free, cap) == threads

@@ -10,7 +10,7 @@ import pytest
 from transformers import ViTConfig, ViTForImageClassification
 
 from core.config import load_config
-from core.cpu import CpuFeatures, cpu_features
+from core.cpu import CpuFeatures, cpu_features, usable_cores
 from vision import EmotionClassifier, classify_faces
 from tests.conftest import require
 from vision.precision import CHOICES, PATHS, choose_path, int8_available, int8_cache_path
@@ -115,3 +115,15 @@ def test_the_int8_graph_is_built_once_per_weights_file(tiny_weights, tmp_path):
     stamp = built[0].stat().st_mtime_ns
     EmotionClassifier.from_pretrained(tiny_weights, precision="int8", cache_dir=tmp_path, name="t")
     assert built[0].stat().st_mtime_ns == stamp
+
+
+def test_int8_threads_follow_the_free_cores_and_do_not_change_the_result(tiny_weights, tmp_path):
+    require(int8_available(), "onnxruntime and onnx are needed to build the int8 graph")
+    classifier = EmotionClassifier.from_pretrained(tiny_weights, precision="int8", cache_dir=tmp_path, name="t")
+    runner = classifier.int8
+    cores = usable_cores()
+    assert 1 <= runner.threads() <= min(cores, runner.max_threads)
+    x = np.random.default_rng(0).random((1, 1, 48, 48), dtype=np.float32)
+    one, two = (runner.session(n).run(None, {"pixel_values": x})[0] for n in (1, 2))
+    np.testing.assert_allclose(one, two, atol=1e-5)
+    assert runner.session(1) is runner.session(1)       # a session per thread count, made once

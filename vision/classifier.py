@@ -22,7 +22,7 @@ from core.config import load_config
 from core.cpu import cpu_features
 from core.errors import ErrorCategory, HaruError
 from vision.model import batched_logits
-from vision.precision import build_int8, choose_path, int8_available, int8_cache_path, ort_session
+from vision.precision import Int8Runner, build_int8, choose_path, int8_available, int8_cache_path
 from vision.preprocess import FACE_SIZE, to_input
 
 log = logging.getLogger(__name__)
@@ -37,19 +37,19 @@ class EmotionClassifier:
     ``model`` is any ``ViTForImageClassification``-like module taking
     ``pixel_values`` (N, 1, S, S) in [0, 1] (tests pass small real ones).
     ``path`` is the numeric path (:data:`vision.precision.PATHS`); ``int8`` needs
-    ``session``, an ONNX Runtime session of the quantised model.
+    ``int8``, the quantised model's :class:`~vision.precision.Int8Runner`.
     """
 
     def __init__(self, model, *, temperature: float = 1.0, name: str = "", path: str = "fp32",
-                 session=None, batch_size: int = 64) -> None:
-        if path == "int8" and session is None:
-            raise ValueError("the int8 path runs an ONNX Runtime session: pass session=")
+                 int8: Int8Runner | None = None, batch_size: int = 64) -> None:
+        if path == "int8" and int8 is None:
+            raise ValueError("the int8 path runs the quantised graph: pass int8=Int8Runner(path)")
         self.model = model.eval()
         self.size = int(model.config.image_size)
         self.temperature = float(temperature)
         self.name = name
         self.path = path
-        self.session = session
+        self.int8 = int8
         self.batch_size = batch_size
 
     @property
@@ -88,7 +88,7 @@ class EmotionClassifier:
         if chosen == "int8":
             if not cached.is_file():
                 build_int8(model, int(model.config.image_size), cached)
-            kwargs["session"] = ort_session(cached, torch.get_num_threads())
+            kwargs["int8"] = Int8Runner(cached)
         log.info("emotion model %s on the %s path (asked: %s)", kwargs["name"], chosen, precision)
         return cls(model, path=chosen, **kwargs)
 
@@ -97,7 +97,7 @@ class EmotionClassifier:
             return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.path == "bf16")
         # One face per run: dynamic quantisation scales the activations over the whole input, so in a batch
         # a face's reading would depend on the other faces (probabilities moved by up to 0.02).
-        out = [self.session.run(None, {"pixel_values": x[None]})[0]
+        out = [self.int8.run(x[None])
                for start in range(0, len(faces), self.batch_size)
                for x in to_input(faces[start:start + self.batch_size], self.size).numpy()]
         return torch.from_numpy(np.concatenate(out)) if out else torch.empty(0, self.model.config.num_labels)

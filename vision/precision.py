@@ -16,20 +16,23 @@ import importlib.util
 import logging
 import os
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from core.config import VISION_PRECISIONS as CHOICES
-from core.cpu import CpuFeatures
+from core.cpu import CpuFeatures, free_cores, threads_for, usable_cores
 
 log = logging.getLogger(__name__)
 
 PATHS = CHOICES[1:]
 INT8_FORMAT = "ort-dynamic-qint8-per-channel-v1"       # part of the cache key: a new recipe never reuses an old file
 ONNX_OPSET = 17
+MAX_THREADS = 4         # a 37-token ViT-S gains little beyond this
 
 
 def choose_path(cpu: CpuFeatures, requested: str = "auto", *, int8_ready: bool = True) -> str:
@@ -118,7 +121,35 @@ def _quiet_quantiser():
         root.removeFilter(keep)
 
 
-def ort_session(path: Path, threads: int):
+class Int8Runner:
+    """The quantised graph in ONNX Runtime, on as many threads as cores are free at each call.
+
+    Threads wait on each other at every layer, so one on a core that other work holds stalls the rest:
+    under load two threads took twice as long per face as one (docs/vision.md). A session per thread
+    count, made on first need.
+    """
+
+    def __init__(self, path: Path, max_threads: int = MAX_THREADS) -> None:
+        self.path = Path(path)
+        self.max_threads = max_threads
+        self._sessions: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def threads(self) -> int:
+        cores = usable_cores()
+        return threads_for(cores, free_cores(cores), self.max_threads)
+
+    def session(self, threads: int):
+        with self._lock:
+            if threads not in self._sessions:
+                self._sessions[threads] = _ort_session(self.path, threads)
+            return self._sessions[threads]
+
+    def run(self, pixel_values: np.ndarray) -> np.ndarray:
+        return self.session(self.threads()).run(None, {"pixel_values": pixel_values})[0]
+
+
+def _ort_session(path: Path, threads: int):
     import onnxruntime as ort
 
     options = ort.SessionOptions()

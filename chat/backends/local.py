@@ -25,7 +25,7 @@ from typing import Any, Iterator
 from chat.backends._model_files import MODEL_NAME, ensure_model
 from chat.backends.guard import Rejected, ReplyGuard, last_user_words
 from core.config import AppConfig
-from core.cpu import free_cores, usable_cores
+from core.cpu import free_cores, threads_for, usable_cores
 from core.errors import ErrorCategory, HaruError
 from prompts.types import Message, Prompt
 
@@ -85,8 +85,7 @@ def choose_threads(cores: int, free: float) -> int:
     stalls all of them (two threads on a busy 2-core machine fell to 0.5 tokens/s, one kept ~7): only
     idle cores get one. Beyond two cores one is left to speech synthesis, which runs while the reply streams.
     """
-    spare = round(free) - (1 if cores > 2 else 0)
-    return max(1, min(MAX_THREADS, cores, spare))
+    return threads_for(cores, free - (1 if cores > 2 else 0), MAX_THREADS)
 
 
 def default_threads() -> int:
