@@ -10,6 +10,7 @@ import pytest
 from transformers import ViTConfig, ViTForImageClassification
 
 from core.config import load_config
+from core.errors import HaruError
 from core.cpu import CpuFeatures, cpu_features, usable_cores
 from vision import EmotionClassifier, classify_faces
 from tests.conftest import require
@@ -127,3 +128,25 @@ def test_int8_threads_follow_the_free_cores_and_do_not_change_the_result(tiny_we
     one, two = (runner.session(n).run(None, {"pixel_values": x})[0] for n in (1, 2))
     np.testing.assert_allclose(one, two, atol=1e-5)
     assert runner.session(1) is runner.session(1)       # a session per thread count, made once
+
+
+def test_a_distilled_deit_student_runs_on_every_path_and_other_architectures_are_refused(tmp_path):
+    from transformers import DeiTConfig, DeiTForImageClassificationWithTeacher
+
+    require(int8_available(), "onnxruntime and onnx are needed to build the int8 graph")
+    folder = tmp_path / "deit"
+    DeiTForImageClassificationWithTeacher(DeiTConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                                     intermediate_size=64, image_size=48, patch_size=12,
+                                                     num_channels=1, num_labels=7)).save_pretrained(folder)
+    faces = [np.random.default_rng(i).integers(0, 256, (48, 48), dtype=np.uint8) for i in range(3)]
+    probs = {}
+    for path in PATHS:
+        student = EmotionClassifier.from_pretrained(folder, precision=path, cache_dir=tmp_path, name="student")
+        assert type(student.model).__name__ == "DeiTForImageClassificationWithTeacher"
+        probs[path] = student.probs(np.stack(faces))
+    np.testing.assert_allclose(probs["int8"], probs["fp32"], atol=0.05)
+    np.testing.assert_allclose(probs["bf16"], probs["fp32"], atol=0.05)
+    config = folder / "config.json"
+    config.write_text(config.read_text().replace("DeiTForImageClassificationWithTeacher", "BeitForImageClassification"))
+    with pytest.raises(HaruError, match="Beit"):
+        EmotionClassifier.from_pretrained(folder, precision="fp32", cache_dir=tmp_path)

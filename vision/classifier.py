@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 CALIBRATION_FILE = "calibration.json"
+# transformers classes a weights folder may name in config.json "architectures" (DeiT: a distilled student;
+# WithTeacher averages its class and distillation heads into ``logits``).
+ARCHITECTURES = ("ViTForImageClassification", "DeiTForImageClassification", "DeiTForImageClassificationWithTeacher")
 
 
 class EmotionClassifier:
@@ -62,14 +65,23 @@ class EmotionClassifier:
                         cache_dir: Path | None = None, **kwargs) -> "EmotionClassifier":
         """Load ``path``; ``precision`` (auto | bf16 | fp32 | int8, default HARU_VISION_PRECISION) picks the
         numeric path for this CPU; the int8 graph is built once into ``cache_dir`` (default data dir/models)."""
-        from transformers import ViTForImageClassification
+        import transformers
 
         path = Path(path)
         if not (path / "config.json").is_file():
             raise HaruError(f"The emotion model is missing ({path / 'config.json'} not found).",
                             "감정 인식 모델 파일이 없어요.", category=ErrorCategory.CONFIG)
         try:
-            model = ViTForImageClassification.from_pretrained(path, dtype=torch.float32)
+            architecture = (json.loads((path / "config.json").read_text()).get("architectures")
+                            or ARCHITECTURES[:1])[0]
+            if architecture not in ARCHITECTURES:
+                raise HaruError(f"The emotion model in {path} is a {architecture}; Haru runs "
+                                f"{', '.join(ARCHITECTURES)}.",
+                                f"{path} 의 감정 인식 모델({architecture})은 지원하지 않는 형식이에요.",
+                                category=ErrorCategory.CONFIG)
+            model = getattr(transformers, architecture).from_pretrained(path, dtype=torch.float32)
+        except HaruError:
+            raise
         except Exception as e:  # safetensors, JSON and torch each raise their own kind for a damaged file
             raise HaruError(f"The emotion model in {path} is damaged and cannot be loaded ({type(e).__name__}); "
                             "restore the files in that folder.",
