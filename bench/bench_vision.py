@@ -41,7 +41,8 @@ PATH_NAMES = {"bf16": "bf16 autocast (torch)", "fp32": "fp32 (torch)", "int8": "
 
 def _goal_rows(classifier, detector, frame, faces, repeat: int, path: str) -> list[Row]:
     """The three goals: per face in a batch, a whole photo, and frames/s of a live stream."""
-    note = "threads: one per free core, chosen per call" if classifier.int8 else f"torch threads {torch.get_num_threads()}"
+    note = ("threads: one per free core, chosen per call" if classifier.int8
+            else f"torch threads {torch.get_num_threads()}")
     batch = [t / BATCH for t in timeit(lambda: classify_faces(faces, classifier=classifier), max(3, repeat // 5))]
     full = timeit(lambda: read_emotion(frame, classifier=classifier, detector=detector), repeat)
     rows = [Row("vision", f"classify_faces batch of {BATCH}, per face p50", p50(batch), "ms", "<= 10 ms", note, path),

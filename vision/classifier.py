@@ -95,8 +95,8 @@ class EmotionClassifier:
             config = load_config()
             precision = precision or config.vision_precision
             cache_dir = cache_dir or Path(config.data_dir) / "models" / "vision"
-        cached = int8_cache_path(path, cache_dir, kwargs["name"])
-        chosen = choose_path(cpu_features(), precision, int8_ready=int8_available(cached))
+        cached = int8_cache_path(path, cache_dir, kwargs["name"]) if precision in ("auto", "int8") else None
+        chosen = choose_path(cpu_features(), precision, int8_ready=cached is not None and int8_available(cached))
         if chosen == "int8":
             if not cached.is_file():
                 build_int8(model, int(model.config.image_size), cached)

@@ -38,21 +38,21 @@ MAX_THREADS = 4         # a 37-token ViT-S gains little beyond this
 def choose_path(cpu: CpuFeatures, requested: str = "auto", *, int8_ready: bool = True) -> str:
     """The numeric path for ``requested`` on ``cpu``; ``int8_ready``: ONNX Runtime (and a graph) is at hand.
 
-    auto: int8 where ONNX Runtime is at hand (fastest on every CPU measured, docs/vision.md), else bf16
-    where it is native, else fp32. A forced path is honoured, except int8 without ONNX Runtime (fp32).
+    auto: int8 where ONNX Runtime is at hand (about twice as fast per face as even native bf16, within a
+    point of fp32: docs/vision.md), else bf16 where the CPU has it natively, else fp32. A forced path is
+    honoured, except int8 without ONNX Runtime (fp32).
     """
     if requested not in CHOICES:
         raise ValueError(f"HARU_VISION_PRECISION must be one of {', '.join(CHOICES)}, got {requested!r}")
-    if requested == "int8" or requested == "auto":
-        if int8_ready:
-            return "int8"
-        if requested == "int8":
-            log.warning("int8 needs onnxruntime (and onnx to build the graph once); using fp32")
-            return "fp32"
-    if requested == "bf16" and not cpu.native_bf16:
-        log.warning("bf16 forced on a CPU without native bf16 (%s): it is emulated and slow", cpu.model)
+    if requested in ("auto", "int8") and int8_ready:
+        return "int8"
+    if requested == "int8":
+        log.warning("int8 needs onnxruntime (and onnx to build the graph once); using fp32")
+        return "fp32"
     if requested == "auto":
         return "bf16" if cpu.native_bf16 else "fp32"
+    if requested == "bf16" and not cpu.native_bf16:
+        log.warning("bf16 forced on a CPU without native bf16 (%s): it is emulated and slow", cpu.model)
     return requested
 
 
@@ -66,8 +66,8 @@ def int8_available(cached: Path | None = None) -> bool:
 def int8_cache_path(weights: Path, cache_dir: Path, name: str) -> Path:
     """Where the int8 graph of the weights in ``weights`` lives: keyed by their bytes and the recipe."""
     digest = hashlib.sha256(INT8_FORMAT.encode())
-    for part in ("config.json", "model.safetensors"):
-        with open(weights / part, "rb") as f:
+    for part in sorted(f for f in weights.iterdir() if f.name == "config.json" or f.suffix in (".safetensors", ".bin")):
+        with open(part, "rb") as f:
             while block := f.read(8 << 20):
                 digest.update(block)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
