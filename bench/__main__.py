@@ -27,7 +27,8 @@ INTRO = """# Benchmarks
 Written by `python -m bench`. A figure holds only on the CPU its section names (model, family and model
 numbers, and the instruction sets that decide the numeric paths: native bf16 or emulated made 50x
 differences), so each CPU kind keeps its own table; a run replaces, in its own CPU's section, the rows of the
-stages it measured. The column *numeric path* says how each stage computed.
+stages it measured. The column *numeric path* says how each stage computed. Each run line gives the load
+average when it started: above zero, other work shared the cores and the figures are upper bounds.
 """
 SECTION = "## CPU: "
 HEADER = ["| stage | metric | value | unit | goal | numeric path | note |", "|---|---|---:|---|---|---|---|"]
