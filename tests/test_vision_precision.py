@@ -150,3 +150,16 @@ def test_a_distilled_deit_student_runs_on_every_path_and_other_architectures_are
     config.write_text(config.read_text().replace("DeiTForImageClassificationWithTeacher", "BeitForImageClassification"))
     with pytest.raises(HaruError, match="Beit"):
         EmotionClassifier.from_pretrained(folder, precision="fp32", cache_dir=tmp_path)
+
+
+def test_a_damaged_int8_graph_falls_back_to_torch_and_is_rebuilt_next_time(tiny_weights, tmp_path, caplog):
+    require(int8_available(), "onnxruntime and onnx are needed to build the int8 graph")
+    cached = int8_cache_path(tiny_weights, tmp_path, "t")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(b"not an onnx graph")
+    fallback = EmotionClassifier.from_pretrained(tiny_weights, precision="int8", cache_dir=tmp_path, name="t")
+    assert fallback.path == choose_path(cpu_features(), "auto", int8_ready=False)
+    assert "could not be built or loaded" in caplog.text and not cached.exists()
+    assert len(fallback.probs(np.zeros((1, 48, 48), np.uint8))) == 1
+    again = EmotionClassifier.from_pretrained(tiny_weights, precision="int8", cache_dir=tmp_path, name="t")
+    assert again.path == "int8" and cached.is_file()

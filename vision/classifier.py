@@ -98,9 +98,17 @@ class EmotionClassifier:
         cached = int8_cache_path(path, cache_dir, kwargs["name"]) if precision in ("auto", "int8") else None
         chosen = choose_path(cpu_features(), precision, int8_ready=cached is not None and int8_available(cached))
         if chosen == "int8":
-            if not cached.is_file():
-                build_int8(model, int(model.config.image_size), cached)
-            kwargs["int8"] = Int8Runner(cached)
+            try:
+                if not cached.is_file():
+                    build_int8(model, int(model.config.image_size), cached)
+                kwargs["int8"] = Int8Runner(cached)
+                kwargs["int8"].session(kwargs["int8"].threads())     # a damaged graph shows here, not mid-turn
+            except Exception as e:  # export, quantiser and ONNX Runtime raise many kinds; torch still works
+                log.warning("the int8 emotion model %s could not be built or loaded (%s: %s); using torch, "
+                            "and building it again next start", cached, type(e).__name__, e)
+                cached.unlink(missing_ok=True)
+                kwargs.pop("int8", None)
+                chosen = choose_path(cpu_features(), "auto", int8_ready=False)
         log.info("emotion model %s on the %s path (asked: %s)", kwargs["name"], chosen, precision)
         return cls(model, path=chosen, **kwargs)
 
