@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
+import platform
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -159,7 +163,32 @@ def test_a_damaged_int8_graph_falls_back_to_torch_and_is_rebuilt_next_time(tiny_
     cached.write_bytes(b"not an onnx graph")
     fallback = EmotionClassifier.from_pretrained(tiny_weights, precision="int8", cache_dir=tmp_path, name="t")
     assert fallback.path == choose_path(cpu_features(), "auto", int8_ready=False)
+    assert fallback.path != "bf16" or cpu_features().native_bf16
     assert "could not be built or loaded" in caplog.text and not cached.exists()
     assert len(fallback.probs(np.zeros((1, 48, 48), np.uint8))) == 1
     again = EmotionClassifier.from_pretrained(tiny_weights, precision="int8", cache_dir=tmp_path, name="t")
     assert again.path == "int8" and cached.is_file()
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="AVX2 is an x86 instruction set")
+def test_with_torch_held_to_avx2_this_machine_gets_fp32_not_emulated_bf16(tiny_weights, tmp_path):
+    """oneDNN and ATen limited to AVX2 make this CPU look like the issue's first-generation Zen to torch."""
+    script = f"""
+import sys
+from pathlib import Path
+from core.cpu import cpu_features
+from vision.classifier import EmotionClassifier
+from vision.precision import int8_cache_path
+cache = Path({str(tmp_path)!r})
+damaged = int8_cache_path(Path({str(tiny_weights)!r}), cache, "t")
+damaged.parent.mkdir(parents=True, exist_ok=True)
+damaged.write_bytes(b"no graph")            # int8 unusable: the torch choice is what is left
+c = EmotionClassifier.from_pretrained(Path({str(tiny_weights)!r}), precision="auto", cache_dir=cache, name="t")
+print(cpu_features().torch_capability, cpu_features().native_bf16, c.path)
+"""
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr
+    capability, native, path = out.stdout.split()[-3:]
+    assert capability in ("AVX2", "DEFAULT") and (native, path) == ("False", "fp32")
