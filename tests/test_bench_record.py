@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from bench.__main__ import DOC, SECTION, _sections, record
 from bench.common import Row, cpu_kind
