@@ -39,6 +39,7 @@ REPLY = {
 STT_GOAL = "<= 0.15 x"
 ACCURACY_GOAL = {"ko": ("CER", "<= 0.10"), "en": ("WER", "<= 0.08")}
 FALLBACK = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)      # Whisper's own temperature schedule
+NUMERIC_PATH = "Whisper int8 (CTranslate2); Piper fp32 (ONNX Runtime)"
 
 
 def _speech_clip(seconds: float) -> np.ndarray:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 LLM_BACKENDS = ("local", "openai", "anthropic", "openai-compatible")
+VISION_PRECISIONS = ("auto", "bf16", "fp32", "int8")
 
 
 def _f(default, env: str, help: str, *, secret: bool = False):
@@ -47,6 +48,8 @@ class AppConfig:
                                     "(~3x faster); off = always the whole window, as Whisper was trained.")
     music_catalogue: str = _f("", "HARU_MUSIC_CATALOGUE",
                               "CSV of songs in the tracks.csv schema; empty = the bundled curated list.")
+    vision_precision: str = _f("auto", "HARU_VISION_PRECISION",
+                               "Numeric path of the emotion model: auto (chosen from the CPU) | bf16 | fp32 | int8.")
     keep_face_thumbnail: bool = _f(False, "HARU_KEEP_FACE_THUMBNAIL",
                                    "Store a small face thumbnail with each diary entry (off for privacy).")
     max_upload_mb: int = _f(20, "HARU_MAX_UPLOAD_MB", "Largest photo or audio upload accepted.")
@@ -124,6 +127,9 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: Path | None = Path
     config = replace(AppConfig(), **{**values, **overrides})
     if config.llm_backend not in LLM_BACKENDS:
         raise ValueError(f"HARU_LLM must be one of {', '.join(LLM_BACKENDS)}, got {config.llm_backend!r}")
+    if config.vision_precision not in VISION_PRECISIONS:
+        raise ValueError(f"HARU_VISION_PRECISION must be one of {', '.join(VISION_PRECISIONS)}, "
+                         f"got {config.vision_precision!r}")
     if config.language not in ("ko", "en"):
         raise ValueError(f"HARU_LANGUAGE must be ko or en, got {config.language!r}")
     return config

@@ -3,7 +3,7 @@
     python -m vision.export --run runs/vit_s84 --out vision/weights
 
 Writes ``config.json`` + ``model.safetensors`` (fp16: half the size, and the
-classifier computes in float32/bf16 anyway), ``calibration.json`` (temperature
+classifier computes in float32, bf16 or int8 anyway), ``calibration.json`` (temperature
 fitted on FER2013 PublicTest FER+ majority, with the fp16 weights as shipped)
 and ``metrics.json`` (everything ``python -m vision.evaluate`` reports).
 The model card ``README.md`` beside them is written by hand from those numbers.
@@ -27,7 +27,8 @@ def export(run: Path, out: Path, name: str) -> dict:
     model = ViTForImageClassification.from_pretrained(run / "best", dtype=torch.float32)
     out.mkdir(parents=True, exist_ok=True)
     model.to(torch.float16).save_pretrained(out)
-    classifier = EmotionClassifier.from_pretrained(out, temperature=1.0, name=name)
+    # Temperature and metrics from float32, the reference the other numeric paths are checked against.
+    classifier = EmotionClassifier.from_pretrained(out, temperature=1.0, name=name, precision="fp32")
     publictest = evaluate_publictest(classifier)
     temperature = publictest["temperature_fitted"]
     classifier.temperature = temperature  # CK+ and JAFFE calibration are then measured as users get it
