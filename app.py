@@ -387,7 +387,8 @@ class Handlers:
         """Signed out, and the browser's stay-signed-in token forgotten in the same step (a reload right after
         must not sign the person in again)."""
         return (replace(self.new_session(), language=session.language, tz=session.tz),
-                gr.update(visible=True), gr.update(visible=False), gr.update(visible=False), "", "", "", "")
+                gr.update(visible=True), gr.update(visible=False), gr.update(visible=False), "", "", "",
+                tokens.SIGNED_OUT)
 
     def locale(self, session: Session, browser: str):
         """The browser's language and time zone, sent once by the page on load; the calendar opens on

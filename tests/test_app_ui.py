@@ -154,6 +154,7 @@ def test_the_stay_signed_in_token_is_refused_when_forged_expired_or_signed_by_an
     assert tokens.verify(other, token, now=1_030.0) is None               # another server start
     assert tokens.verify(key, token.replace("42:", "43:", 1), now=1_030.0) is None   # someone else's id
     assert tokens.verify(key, "", now=0) is None and tokens.verify(key, None) is None
+    assert tokens.verify(key, tokens.SIGNED_OUT) is None
     assert tokens.new_key("same secret") == tokens.new_key("same secret")  # replicas share a configured key
 
 

@@ -14,6 +14,9 @@ import secrets
 import time
 
 TOKEN_TTL_S = 12 * 3600      # one day's use; a shared computer forgets the person by the next day
+# What a logout writes over the token: Gradio's browser state does not store an empty value, so an empty
+# string left the old token in place and the next reload signed the person in again.
+SIGNED_OUT = "signed-out"
 
 
 def new_key(configured: str) -> bytes:
