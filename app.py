@@ -753,7 +753,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # Encrypted in the browser's local storage; signed by us as well (see webui.tokens).
         token = gr.BrowserState("", storage_key="haru-signin", secret=h.token_key.hex())
 
-        with gr.Row(equal_height=True):
+        with gr.Row(elem_id="haru-header"):
             L(gr.Markdown(f"## {t('app.title', lang)}"), "## {}", value="app.title")
             hello = gr.Markdown("", elem_id="haru-hello")
             logout_btn = L(gr.Button(t("app.logout", lang), size="sm", visible=False, scale=0, elem_id="logout-btn"),
@@ -787,7 +787,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                 # ---- talk
                 with L(gr.Tab(t("tab.talk", lang), id="talk"), label="tab.talk"):
                     # Said while the small embedded model answers, with the way to a better one.
-                    with gr.Row(visible=False, equal_height=True, elem_id="talk-offline") as offline_row:
+                    with gr.Row(visible=False, elem_id="talk-offline") as offline_row:
                         L(gr.Markdown(t("talk.offline_model", lang)), value="talk.offline_model")
                         better_btn = L(gr.Button(t("talk.open_settings", lang), size="sm", scale=0,
                                                  elem_id="talk-open-settings"), value="talk.open_settings")

@@ -200,6 +200,15 @@ CSS = """
 .haru-danger{border:2px solid #c62828!important;border-radius:.8em;padding:.6em}
 .haru-danger h3{color:#c62828}
 #profile-delete{background:#c62828!important;color:#fff!important;border-color:#8e0000!important}
+#logout-btn,#talk-open-settings{align-self:center;flex-grow:0!important}
+#talk-mic button.record-button,#talk-mic button.stop-button,#talk-face button,#mirror-cam button,
+#diary-photo button{min-height:44px}
+@media (max-width:640px){
+  #haru-header{flex-wrap:wrap!important;gap:.2em!important}
+  #haru-header>*{min-width:0!important}
+  #haru-header h2{font-size:1.25em;margin:0}
+  #talk-offline{flex-wrap:wrap!important}
+}
 """
 
 # Gradio's own words (button captions, drop zones, the status "Error") follow the browser's language, not the
