@@ -15,6 +15,7 @@ not-a-face (rows without one are left out of that metric).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import lzma
 import os
@@ -192,6 +193,47 @@ def make_splits(seed: int = SPLIT_SEED, test_fraction: float = TEST_FRACTION) ->
 
 def load_splits() -> dict:
     return json.loads(SPLITS_FILE.read_text())
+
+
+@dataclass(frozen=True)
+class PosedCrops:
+    """Faces of a :class:`PosedSet` cut out exactly as ``read_emotion`` does (48x48 sets are used as they are)."""
+    grey: np.ndarray    # (N, 48, 48) uint8, what the classifier sees
+    rgb: np.ndarray     # (N, 48, 48, 3) uint8, the same crop in colour (grey sets: repeated)
+    found: np.ndarray   # (N,) bool, a face was detected
+    faces: np.ndarray   # (N,) int64, faces the detector saw
+
+
+def posed_crops(posed: PosedSet) -> PosedCrops:
+    """Detect, level the eyes and crop every image of ``posed`` (cached per set in the cache folder)."""
+    from vision.detect import HaarFaceDetector, crop_face, to_grey
+    from vision.io import load_rgb
+
+    key = hashlib.sha1("\n".join(p.name for p in posed.paths).encode()).hexdigest()[:10]
+    path = cache_dir().parent / "posed" / f"{posed.name}-{len(posed)}-{key}.npz"
+    if path.exists():
+        with np.load(path) as z:
+            return PosedCrops(z["grey"], z["rgb"], z["found"], z["faces"])
+    detector = HaarFaceDetector()
+    grey_out = np.zeros((len(posed), 48, 48), np.uint8)
+    rgb_out = np.zeros((len(posed), 48, 48, 3), np.uint8)
+    faces = np.zeros(len(posed), np.int64)
+    for i, p in enumerate(posed.paths):
+        rgb = load_rgb(p)
+        grey = to_grey(rgb)
+        if grey.shape == (48, 48):  # CK+48: already a face crop, classified as it is
+            grey_out[i], rgb_out[i], faces[i] = grey, rgb, 1
+            continue
+        boxes = detector.detect(grey)
+        faces[i] = len(boxes)
+        if boxes:
+            face = detector.align(grey, boxes[0])
+            grey_out[i] = crop_face(grey, face)
+            rgb_out[i] = np.stack([crop_face(np.ascontiguousarray(rgb[..., c]), face) for c in range(3)], -1)
+    crops = PosedCrops(grey_out, rgb_out, faces > 0, faces)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, grey=crops.grey, rgb=crops.rgb, found=crops.found, faces=crops.faces)
+    return crops
 
 
 if __name__ == "__main__":
