@@ -115,7 +115,7 @@ class PosedSet:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def part(self, part: str) -> "PosedSet":
+    def part(self, part: str) -> PosedSet:
         """``"train"`` or ``"test"`` rows of the committed subject-disjoint split; ``"all"`` is everything."""
         if part == "all":
             return self

@@ -216,7 +216,7 @@ def make_student(teacher, layers: int, size: int):
     _copy(student.cls_classifier, teacher.classifier)
     _copy(student.distillation_classifier, teacher.classifier)
     pos = t.embeddings.position_embeddings.detach()
-    old, new = int(round(math.sqrt(pos.shape[1] - 1))), size // tc.patch_size
+    old, new = round(math.sqrt(pos.shape[1] - 1)), size // tc.patch_size
     grid = pos[:, 1:].reshape(1, old, old, -1).permute(0, 3, 1, 2)
     grid = F.interpolate(grid, size=(new, new), mode="bicubic", align_corners=False).permute(0, 2, 3, 1)
     with torch.no_grad():
@@ -417,6 +417,8 @@ def main(argv: list[str] | None = None) -> None:
                    "budget); the schedule is unchanged, the next run resumes")
     p.add_argument("--stop-at-step", type=int, default=0, help="checkpoint and stop at this step (schedule unchanged)")
     args = p.parse_args(argv)
+    if args.budget_minutes and args.warmup_steps <= 30:
+        p.error("--budget-minutes times steps 10-30 inside the warm-up: give --warmup-steps above 30")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train(args)
 
