@@ -19,9 +19,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import argparse  # noqa: E402
 import functools  # noqa: E402
 import logging  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+import uuid  # noqa: E402
 from dataclasses import asdict, dataclass, field, fields, replace  # noqa: E402
 from datetime import date, datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -42,7 +44,7 @@ from diary.moods import name as mood_name  # noqa: E402
 from music.types import STRATEGIES, SUBMOODS  # noqa: E402
 from prompts.types import (ATTITUDES, COMPOSITIONS, INTENSITIES, LENGTHS, CompanionSettings,  # noqa: E402
                            Message, Profile)
-from webui import render  # noqa: E402
+from webui import render, tokens  # noqa: E402
 from webui.strings import LANGUAGES, pick_language, t  # noqa: E402
 
 log = logging.getLogger("haru.app")
@@ -55,6 +57,7 @@ MIRROR_CAMERA = {"video": {"width": {"ideal": 320}, "height": {"ideal": 240}}}
 MIRROR_FRAME_S = 0.08       # the browser offers a frame this often; the server reads as many as it keeps up with
 MIC_CHUNK_S = 0.5            # the microphone sends what it heard this often, so speech is transcribed during pauses
 EXPORT_MAX_AGE_S = 600       # exported files are private data: gone from the temp folder after this
+EXPORT_FOLDER = "exports"    # inside the data dir; served to its owner only through the export event
 
 NOT_LOGGED_IN = diary.AuthError(t("auth.needed", "en"), t("auth.needed", "ko"))
 
@@ -67,7 +70,7 @@ class Prefs:
     composition: tuple[str, ...] = ()
     intensity: str = "normal"
     length: str = "normal"
-    reply_language: str = "ko"
+    reply_language: str = "auto"     # "auto": the language the person wrote or spoke in this turn
     speech_language: str = ""        # empty: Whisper tells Korean from English by itself
     ui_language: str = ""            # empty: follow the browser
     voice: bool = True
@@ -94,9 +97,10 @@ class Prefs:
             return defaults
         return candidate
 
-    def companion(self) -> CompanionSettings:
+    def companion(self, screen_language: str = "ko") -> CompanionSettings:
         return CompanionSettings(attitude=self.attitude, composition=frozenset(self.composition),
-                                 intensity=self.intensity, length=self.length, language=self.reply_language)
+                                 intensity=self.intensity, length=self.length, language=self.reply_language,
+                                 default_language=screen_language)
 
 
 @dataclass(frozen=True)
@@ -223,7 +227,7 @@ def guarded(fn: Callable) -> Callable:
         try:
             return fn(self, session, *args)
         except HaruError as e:
-            raise gr.Error(e.message(session.language)) from e
+            raise gr.Error(e.message(session.language), print_exception=False) from e
         except gr.Error:
             raise
         except Exception as e:
@@ -250,7 +254,10 @@ class TurnView:
     reading: Any = None
     entry: diary.Entry | None = None
     done: chat.DoneEvent | None = None
+    ended: bool = False
+    turn_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     audio: bytes | None = None
+    clips: list = field(default_factory=list)
 
     def apply(self, event) -> None:
         lang = self.language
@@ -265,9 +272,10 @@ class TurnView:
             self.reply += event.text
         elif isinstance(event, chat.AudioEvent):
             self.audio = event.clip.data
+            self.clips.append(event.clip)
         elif isinstance(event, chat.SongsEvent):
             self.tracks = event.tracks
-            self.songs = render.songs_html(event.tracks, lang)
+            self.songs = render.songs_html(event.tracks, event.language)
         elif isinstance(event, chat.NoticeEvent):
             self.notices.append(event.notice.message(lang))
         elif isinstance(event, chat.ErrorEvent):
@@ -281,7 +289,9 @@ class TurnView:
                 self.errors.append(t("talk.crisis", lang, helpline=HELPLINE_KR))
 
     def banner(self) -> str:
-        return render.banner_html(self.errors, self.notices, self.info)
+        # The marker tells a page script (and the browser tests) that the turn has ended, saved or not.
+        return render.banner_html(self.errors, self.notices, self.info) + \
+            (f"<span hidden data-turn-ended='{self.turn_id}'></span>" if self.ended else "")
 
     def chat_messages(self) -> list[dict]:
         shown = [{"role": m.role, "content": m.content} for m in self.history]
@@ -302,7 +312,10 @@ class Handlers:
         self.store = store
         self.warmup = warmup
         self.export_dir = export_dir
-        self.defaults = Prefs(reply_language=config.language, voice=config.voice)
+        self.defaults = Prefs(voice=config.voice)
+        self.token_key = tokens.new_key(config.session_secret)
+        # Gradio streams audio through ffmpeg; without it the whole reply is played once it is written.
+        self.voice_streaming = shutil.which("ffmpeg") is not None
 
     def models(self, session: Session):
         """Model loading progress; the page polls it until every model has loaded or failed."""
@@ -322,17 +335,59 @@ class Handlers:
     def login(self, session: Session, username: str, password: str):
         return self._entered(session, self.store.authenticate(username, password))
 
+    def login_form(self, session: Session, username: str, password: str):
+        """The login form in the page: a refusal is said above the form, which stays usable."""
+        return self._form(session, lambda: self.store.authenticate(username, password))
+
+    def signup_form(self, session: Session, username: str, password: str, name: str):
+        return self._form(session, lambda: self.store.create_user(username, password, name))
+
+    def _form(self, session: Session, get_user: Callable[[], diary.User]):
+        try:
+            user = get_user()
+        except HaruError as e:
+            log.info("sign-in refused: %s", e.en)
+            return (session, gr.update(), gr.update(), gr.update(), gr.update(), "", "",
+                    render.banner_html([e.message(session.language)]), gr.skip())
+        return self._entered(session, user) + (render.banner_html(), tokens.issue(self.token_key, user.id))
+
+    def resume(self, session: Session, token: str):
+        """A reload signs the browser's person in again while its token is valid."""
+        user_id = tokens.verify(self.token_key, token) if session.user_id is None else None
+        user = None
+        if user_id is not None:
+            try:
+                user = self.store.get_user(user_id)
+            except HaruError:   # deleted meanwhile
+                user = None
+        if user is None:
+            return (session,) + (gr.skip(),) * 6
+        return self._entered(session, user)
+
     def _entered(self, session: Session, user: diary.User):
         session = session.signed_in(user, self.defaults)
+        session = replace(session, history=self._today_conversation(session))
         # Reading the person's fixed prompt now makes their first reply start sooner.
         threading.Thread(target=self.companion.prime, name="haru-prime", daemon=True,
-                         args=(Profile(session.name, session.intro), session.prefs.companion())).start()
+                         args=(Profile(session.name, session.intro), session.prefs.companion(session.language))).start()
         return (session, gr.update(visible=False), gr.update(visible=True), gr.update(visible=True),
                 t("app.hello", session.language, name=session.name), "", "")
 
+    def _today_conversation(self, session: Session) -> tuple[Message, ...]:
+        """Today's last exchanges, so a person who logs in again finds the conversation where it was."""
+        entries = [e for e in self.store.list_entries(session.user(), _today(session), tz=session.tz)
+                   if e.mode == "conversation" and e.reply]
+        history: list[Message] = []
+        for e in entries[-HISTORY_TURNS:]:
+            said = "\n".join(p for p in (e.transcript.strip(), e.text.strip()) if p)
+            history += [Message("user", said), Message("assistant", e.reply)]
+        return tuple(history)
+
     def logout(self, session: Session):
+        """Signed out, and the browser's stay-signed-in token forgotten in the same step (a reload right after
+        must not sign the person in again)."""
         return (replace(self.new_session(), language=session.language, tz=session.tz),
-                gr.update(visible=True), gr.update(visible=False), gr.update(visible=False), "", "", "")
+                gr.update(visible=True), gr.update(visible=False), gr.update(visible=False), "", "", "", "")
 
     def locale(self, session: Session, browser: str):
         """The browser's language and time zone, sent once by the page on load; the calendar opens on
@@ -344,8 +399,8 @@ class Handlers:
 
     # ---- talk
     def talk(self, session: Session, text: str, audio, image, muted: bool) -> Iterator[tuple]:
-        """Stream one conversation turn: the outputs are (chat, emotion, transcript, voice chunk,
-        songs, messages, session, text box, microphone, face). ``audio`` and ``image`` are upload payloads."""
+        """Stream one conversation turn: the outputs are (chat, emotion, transcript, voice, songs,
+        messages, session, text box). ``audio`` and ``image`` are upload payloads."""
         yield from self._turn(session, text, _upload(audio), _upload(image), mode="conversation",
                               voice=not muted)
 
@@ -370,23 +425,41 @@ class Handlers:
         """Stream Anna's comment on a diary entry: (comment, messages, session, text box)."""
         for view, session in self._run_turn(session, text, None, _upload(photo), mode="diary", voice=False):
             when = view.entry.created_at if view.entry else None
+            # The entry stays on screen above Anna's comment once the text box is emptied.
+            post = render.said_html(view.said, session.language) if view.said else ""
             comment = render.comment_html(self.companion_name(session), view.reply, when, session.language,
                                           session.tz) if view.reply else ""
-            yield comment, view.banner(), session, gr.update() if view.done is None else ""
+            yield post + comment, view.banner(), session, gr.update() if view.done is None else ""
 
     def _turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool,
               listener: speech.Listener | None = None):
         first, voiced = True, False
+        view = None
         for view, session in self._run_turn(session, text, audio, image, mode=mode, voice=voice,
                                             listener=listener):
-            clear = (None if first else gr.update())
             # The player's stream opens with the first voice chunk; a turn without voice leaves it alone
             # instead of handing the browser an empty playlist.
             voiced = voiced or view.audio is not None
-            yield (view.chat_messages(), view.emotion or render.emotion_html(None, {}, session.language),
-                   view.transcript, view.audio if voiced else gr.skip(), view.songs, view.banner(), session,
-                   "" if first else gr.update(), clear, clear)
+            sound = view.audio if voiced and self.voice_streaming else gr.skip()
+            yield self._turn_outputs(view, session, sound, "" if first else gr.update())
             first = False
+        if view is not None and view.clips and not self.voice_streaming:
+            yield self._turn_outputs(view, session, self._whole_voice(view), gr.update())
+
+    @staticmethod
+    def _turn_outputs(view: TurnView, session: Session, sound, text_box) -> tuple:
+        return (view.chat_messages(), view.emotion or render.emotion_html(None, {}, session.language),
+                view.transcript, sound, view.songs, view.banner(), session, text_box)
+
+    @staticmethod
+    def _whole_voice(view: TurnView):
+        """The reply's voice as one WAV, for a player that cannot stream; a failure costs only the voice."""
+        try:
+            return speech.join_clips(view.clips).data
+        except Exception:
+            log.exception("joining the voice clips failed")
+            view.notices.append(t("talk.voice_failed", view.language))
+            return gr.skip()
 
     def _run_turn(self, session: Session, text: str, audio, image, *, mode: str, voice: bool,
                   listener: speech.Listener | None = None):
@@ -397,7 +470,8 @@ class Handlers:
             user_id = session.user()
             prefs = session.prefs
             turn = chat.Turn(
-                profile=Profile(session.name, session.intro), settings=prefs.companion(), user_id=user_id,
+                profile=Profile(session.name, session.intro), settings=prefs.companion(session.language),
+                user_id=user_id,
                 text=text or "", image=image, audio=audio, mode=mode, voice=voice and prefs.voice,
                 song_strategy=prefs.song_strategy, song_language=prefs.song_language,
                 submood=prefs.submood or None, history=view.history[-2 * HISTORY_TURNS:],
@@ -416,6 +490,7 @@ class Handlers:
         except Exception:
             log.exception("turn failed")
             view.errors.append(APOLOGY.message(lang))
+        view.ended = True
         if view.done is not None:
             session = replace(
                 session,
@@ -482,10 +557,37 @@ class Handlers:
     @guarded
     def report(self, session: Session, period: str, progress=gr.Progress()):
         progress(0.1, desc=t("stats.report_working", session.language))
-        return self.store.mood_report(session.user(), period=period, language=session.language, tz=session.tz,
-                                      llm=functools.partial(self.companion.write, language=session.language))
+        language = self._report_language(session)
+        return self.store.mood_report(session.user(), period=period, language=language, tz=session.tz,
+                                      llm=functools.partial(self.companion.write, language=language))
+
+    def _report_language(self, session: Session) -> str:
+        """The report follows the reply rule: with "auto", the language the person's recent entries are in."""
+        recent = self.store.list_entries(session.user(), tz=session.tz, limit=20)
+        said = " ".join(f"{e.text} {e.transcript}" for e in recent)
+        return session.prefs.companion(session.language).for_words(said).language
 
     # ---- settings and profile
+    def answers_offline(self, session: Session) -> bool:
+        """Whether the small embedded model writes this session's replies."""
+        choice = session.llm_choice(self.config)
+        return (choice.backend if choice else self.config.llm_backend) == "local"
+
+    @guarded
+    def test_connection(self, session: Session, backend: str, model: str, api_key: str, base_url: str) -> str:
+        """Settings' "Test connection": the backend as filled in on the form (saved or not) answers or says why."""
+        session.user()
+        lang = session.language
+        choice = chat.LLMChoice(backend=backend or self.config.llm_backend, model=(model or "").strip(),
+                                api_key=(api_key or "").strip() or session.api_key, base_url=(base_url or "").strip())
+        found = self.companion.check_backend(choice)
+        if found.ok:
+            return render.banner_html(info=[t("settings.test_ok", lang, backend=found.backend,
+                                              model=found.model or "-", seconds=f"{found.seconds:.1f}",
+                                              reply=found.reply[:40])])
+        return render.banner_html([t("settings.test_failed", lang, backend=found.backend,
+                                     reason=found.error.message(lang))])
+
     @guarded
     def save_settings(self, session: Session, attitude, composition, intensity, length, voice, reply_language,
                       speech_language, ui_language, song_strategy, song_language, submood, llm_backend, llm_model,
@@ -521,13 +623,18 @@ class Handlers:
 
     @guarded
     def export(self, session: Session):
-        data = self.store.export_user(session.user(), "json")
+        """The whole diary as JSON (everything) and CSV (one row per entry, for a spreadsheet)."""
+        user_id = session.user()
         _sweep(self.export_dir, EXPORT_MAX_AGE_S)
-        folder = self.export_dir / f"{session.user_id}-{time.time_ns()}"
+        folder = self.export_dir / f"{user_id}-{time.time_ns()}"
         folder.mkdir(parents=True)
-        path = folder / f"haru-{session.username}-{date.today().isoformat()}.json"
-        path.write_text(data, encoding="utf-8")
-        return str(path)
+        paths = []
+        for fmt in ("json", "csv"):
+            path = folder / f"haru-{session.username}-{_today(session).isoformat()}.{fmt}"
+            # utf-8-sig: spreadsheet programs then read the Korean in the CSV correctly.
+            path.write_text(self.store.export_user(user_id, fmt), encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+            paths.append(str(path))
+        return paths
 
     @guarded
     def delete_account(self, session: Session, password: str):
@@ -606,10 +713,9 @@ def _sweep(folder: Path, max_age_s: float) -> None:
     if not folder.is_dir():
         return
     limit = time.time() - max_age_s
-    for path in folder.glob("*/*"):
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-            path.parent.rmdir()
+    for sub in folder.iterdir():
+        if sub.is_dir() and sub.stat().st_mtime < limit:
+            shutil.rmtree(sub, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------ layout
@@ -626,7 +732,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                warmup: Warmup | None = None) -> gr.Blocks:
     """The whole UI. ``companion`` is injectable; by default the production wiring (nothing loads yet)."""
     companion = companion or chat.build_companion(config)
-    h = Handlers(config, companion, companion.store, warmup or Warmup(), Path(config.data_dir) / "exports")
+    h = Handlers(config, companion, companion.store, warmup or Warmup(), Path(config.data_dir) / EXPORT_FOLDER)
     lang = config.language
     L = Labels()
 
@@ -642,6 +748,9 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # would drop a listener that a new recording made meanwhile.
         listener = gr.State(None)
         browser = gr.Textbox(visible=False)
+        page_language = gr.Textbox(lang, visible=False)   # Gradio's own words follow it (render.TRANSLATE_JS)
+        # Encrypted in the browser's local storage; signed by us as well (see webui.tokens).
+        token = gr.BrowserState("", storage_key="haru-signin", secret=h.token_key.hex())
 
         with gr.Row(equal_height=True):
             L(gr.Markdown(f"## {t('app.title', lang)}"), "## {}", value="app.title")
@@ -654,7 +763,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         # ---- sign-up and login, shown until a session has a user
         with gr.Column(visible=True, elem_id="haru-auth") as auth_col:
             L(gr.Markdown(t("auth.intro", lang)), value="auth.intro")
-            with gr.Tabs():
+            auth_banner = gr.HTML("", elem_id="auth-banner")
+            with gr.Tabs() as auth_tabs:
                 with L(gr.Tab(t("auth.login_tab", lang), id="login"), label="auth.login_tab"):
                     login_user = L(gr.Textbox(label=t("auth.username", lang), elem_id="login-user"),
                                    label="auth.username")
@@ -672,9 +782,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                value="auth.signup")
 
         with gr.Column(visible=False, elem_id="haru-main") as main_col:
-            with gr.Tabs():
+            with gr.Tabs() as main_tabs:
                 # ---- talk
                 with L(gr.Tab(t("tab.talk", lang), id="talk"), label="tab.talk"):
+                    # Said while the small embedded model answers, with the way to a better one.
+                    with gr.Row(visible=False, equal_height=True, elem_id="talk-offline") as offline_row:
+                        L(gr.Markdown(t("talk.offline_model", lang)), value="talk.offline_model")
+                        better_btn = L(gr.Button(t("talk.open_settings", lang), size="sm", scale=0,
+                                                 elem_id="talk-open-settings"), value="talk.open_settings")
                     with gr.Row():
                         with gr.Column(scale=3):
                             chatbot = L(gr.Chatbot(label=t("talk.chat", lang), height=420, elem_id="talk-chat"),
@@ -692,11 +807,13 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                               label=t("talk.face", lang), height=260, elem_id="talk-face",
                                               webcam_options=gr.WebcamOptions(mirror=True)), label="talk.face")
                             L(gr.Markdown(f"**{t('talk.emotion', lang)}**"), "**{}**", value="talk.emotion")
-                            emotion = gr.HTML(render.emotion_html(None, {}, lang), elem_id="talk-emotion")
+                            emotion = L(gr.HTML(render.emotion_html(None, {}, lang), elem_id="talk-emotion"),
+                                        render.emotion_html(None, {}, lang, "{}"), value="talk.no_face")
                             transcript = L(gr.Textbox(label=t("talk.transcript", lang), interactive=False,
                                                       elem_id="talk-transcript"), label="talk.transcript")
-                            voice = L(gr.Audio(label=t("talk.voice", lang), streaming=True, autoplay=True,
-                                               interactive=False, elem_id="talk-voice"), label="talk.voice")
+                            voice = L(gr.Audio(label=t("talk.voice", lang), streaming=h.voice_streaming,
+                                               autoplay=True, interactive=False, elem_id="talk-voice",
+                                               format=None if h.voice_streaming else "wav"), label="talk.voice")
                             muted = L(gr.Checkbox(False, label=t("talk.mute", lang), elem_id="talk-mute"),
                                       label="talk.mute")
                     talk_banner = gr.HTML("", elem_id="talk-banner")
@@ -736,17 +853,18 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                 # ---- calendar and stats
                 with L(gr.Tab(t("tab.calendar", lang), id="calendar"), label="tab.calendar") as cal_tab:
                     with gr.Row(equal_height=True):
-                        prev_btn = L(gr.Button(t("cal.prev", lang), size="sm", scale=0, elem_id="cal-prev"),
+                        prev_btn = L(gr.Button(t("cal.prev", lang), scale=0, elem_id="cal-prev"),
                                      value="cal.prev")
-                        month = L(gr.Textbox(date.today().strftime("%Y-%m"), label=t("cal.month", lang), scale=1,
-                                             elem_id="cal-month"), label="cal.month")
-                        next_btn = L(gr.Button(t("cal.next", lang), size="sm", scale=0, elem_id="cal-next"),
+                        month = L(gr.Dropdown(render.month_choices(date.today(), lang),
+                                              value=date.today().strftime("%Y-%m"), label=t("cal.month", lang),
+                                              allow_custom_value=True, scale=1,
+                                              elem_id="cal-month"), label="cal.month")
+                        next_btn = L(gr.Button(t("cal.next", lang), scale=0, elem_id="cal-next"),
                                      value="cal.next")
                     L(gr.Markdown(t("cal.hint", lang)), value="cal.hint")
                     cal = gr.HTML("", js_on_load=CALENDAR_JS, elem_id="cal-grid")
-                    with gr.Row(equal_height=True):
-                        day_box = L(gr.Textbox(label=t("cal.day", lang), elem_id="cal-day"), label="cal.day")
-                        open_btn = L(gr.Button(t("cal.open", lang), scale=0, elem_id="cal-open"), value="cal.open")
+                    # The day is picked by clicking it in the calendar; this only carries it to the server.
+                    day_box = gr.Textbox(visible=False, elem_id="cal-day")
                     day_entries = gr.HTML("", elem_id="cal-entries")
                     with gr.Row(equal_height=True):
                         stats_days = L(gr.Dropdown(list(STATS_DAYS), value=30, label=t("stats.days", lang), scale=1),
@@ -781,7 +899,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                         label="settings.voice")
                             s_voice_online = L(gr.Checkbox(True, label=t("settings.voice_online", lang),
                                                            elem_id="set-voice-online"), label="settings.voice_online")
-                            s_reply_lang = pick(gr.Radio, "settings.reply_language", choices("lang", LANGUAGES),
+                            s_reply_lang = pick(gr.Radio, "settings.reply_language",
+                                                [("settings.reply_language.auto", "auto")] + choices("lang", LANGUAGES),
                                                 "set-reply-language")
                             s_speech_lang = pick(gr.Radio, "settings.speech_language",
                                                  [("settings.speech_language.auto", "auto")]
@@ -805,6 +924,13 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                                                  elem_id="set-api-key"), label="settings.api_key")
                             s_base = L(gr.Textbox(label=t("settings.base_url", lang), elem_id="set-base-url"),
                                        label="settings.base_url")
+                            test_btn = L(gr.Button(t("settings.test", lang), elem_id="set-test"),
+                                         value="settings.test")
+                            test_out = gr.HTML("", elem_id="set-test-result")
+                            L(gr.Markdown(t("settings.better", lang), elem_id="set-better"), value="settings.better")
+                    if not h.voice_streaming:
+                        L(gr.Markdown(t("settings.no_ffmpeg", lang), elem_id="set-no-ffmpeg"),
+                          value="settings.no_ffmpeg")
                     save_set_btn = L(gr.Button(t("settings.save", lang), variant="primary", elem_id="set-save"),
                                      value="settings.save")
                     settings_banner = gr.HTML("", elem_id="settings-banner")
@@ -822,58 +948,86 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                         export_btn = L(gr.Button(t("profile.export", lang), elem_id="profile-export"),
                                        value="profile.export")
                         export_file = L(gr.File(label=t("profile.export_file", lang), interactive=False,
-                                                elem_id="profile-export-file"), label="profile.export_file")
-                    L(gr.Markdown(f"### {t('profile.delete_title', lang)}"), "### {}", value="profile.delete_title")
-                    with gr.Row(equal_height=True):
-                        del_pw = L(gr.Textbox(label=t("profile.delete_password", lang), type="password",
-                                              elem_id="profile-delete-pw"), label="profile.delete_password")
-                        del_btn = L(gr.Button(t("profile.delete", lang), variant="stop", scale=0,
-                                              elem_id="profile-delete"), value="profile.delete")
+                                                file_count="multiple", elem_id="profile-export-file"),
+                                        label="profile.export_file")
+                    with gr.Column(elem_classes="haru-danger"):
+                        L(gr.Markdown(f"### ⚠️ {t('profile.delete_title', lang)}"), "### ⚠️ {}",
+                          value="profile.delete_title")
+                        L(gr.Markdown(t("profile.delete_warning", lang)), value="profile.delete_warning")
+                        with gr.Row(equal_height=True):
+                            del_pw = L(gr.Textbox(label=t("profile.delete_password", lang), type="password",
+                                                  elem_id="profile-delete-pw"), label="profile.delete_password")
+                            del_btn = L(gr.Button(t("profile.delete", lang), variant="stop", scale=0,
+                                                  elem_id="profile-delete"), value="profile.delete")
 
         # ---- wiring
         settings_widgets = [s_attitude, s_comp, s_intensity, s_length, s_voice, s_reply_lang, s_speech_lang, s_ui_lang,
                             s_strategy, s_song_lang, s_submood, s_backend, s_model, s_key, s_base, s_voice_online]
-        labelled = L.components + [hello, models]
+        banners = [auth_banner, talk_banner, diary_banner, profile_banner]
+        labelled = L.components + [hello, models, month, page_language, offline_row] + banners
 
         def relabel(s: Session):
+            """Every word on the screen in the session's language; messages said in the old one go."""
             hello_text = t("app.hello", s.language, name=s.name) if s.user_id is not None else ""
-            return L.updates(s.language) + [hello_text, h.warmup.html(s.language)]
+            months = gr.update(choices=render.month_choices(_today(s), s.language))
+            return (L.updates(s.language) + [hello_text, h.warmup.html(s.language), months, s.language,
+                                             gr.update(visible=h.answers_offline(s))] + [""] * len(banners))
 
         def show_session(s: Session):
             return h.settings_values(s) + [[{"role": m.role, "content": m.content} for m in s.history]]
 
         private = dict(api_visibility="private", queue=False)
         # Registered first so the public endpoint gets the plain name /calendar.
-        month.submit(h.calendar, [session, month, day_box], cal, api_name="calendar")
-
-        demo.load(None, None, browser, js=BROWSER_JS, **private)
-        browser.change(h.locale, [session, browser], [session, month], **private).then(
-            relabel, session, labelled, **private)
-        ticker.tick(h.models, session, [models, ticker], api_name="models", queue=False)
+        month.input(h.calendar, [session, month, day_box], cal, api_name="calendar")
 
         entered = [session, auth_col, main_col, logout_btn, hello, login_pw, su_pw]
-        after_entry = dict(fn=show_session, inputs=session,
-                           outputs=settings_widgets + [p_name, p_intro, chatbot], **private)
-        login_btn.click(h.login, [session, login_user, login_pw], entered, api_name="login").success(
-            **after_entry).then(relabel, session, labelled, **private).then(
-            h.calendar, [session, month], cal, **private)
-        su_btn.click(h.signup, [session, su_user, su_pw, su_name], entered, api_name="signup").success(
-            **after_entry).then(relabel, session, labelled, **private).then(
-            h.calendar, [session, month], cal, **private)
-        logout_btn.click(h.logout, session, entered, api_name="logout").then(
-            lambda: ([], "", "", "", "", ""), None, [chatbot, songs, cal, day_entries, report_md, diary_comment],
-            **private)
+        n_shown = len(settings_widgets) + 3
+
+        def after_entry(event):
+            """What a session that just signed in sees: its settings, profile, conversation and calendar."""
+            return event.then(lambda s: show_session(s) if s.user_id is not None else [gr.skip()] * n_shown,
+                              session, settings_widgets + [p_name, p_intro, chatbot], **private).then(
+                lambda s: relabel(s) if s.user_id is not None else [gr.skip()] * len(labelled), session, labelled,
+                **private).then(
+                lambda s, m: h.calendar(s, m) if s.user_id is not None else gr.skip(), [session, month], cal,
+                **private)
+
+        demo.load(None, None, browser, js=BROWSER_JS, **private)
+        translate = dict(fn=None, inputs=page_language, outputs=None,
+                         js="(lang) => window.haruTranslate && haruTranslate(lang)", **private)
+        demo.load(**translate)
+        page_language.change(**translate)
+        after_entry(browser.change(h.locale, [session, browser], [session, month], **private).then(
+            relabel, session, labelled, **private).then(h.resume, [session, token], entered, **private))
+        ticker.tick(h.models, session, [models, ticker], api_name="models", queue=False)
+
+        # The page's forms say a refusal in place; the API endpoints raise it, for programs to catch.
+        form = entered + [auth_banner, token]
+        for event in (login_btn.click, login_pw.submit):
+            after_entry(event(h.login_form, [session, login_user, login_pw], form, **private))
+        for event in (su_btn.click, su_pw.submit):
+            after_entry(event(h.signup_form, [session, su_user, su_pw, su_name], form, **private))
+        api_login, api_signup = gr.Button(visible=False), gr.Button(visible=False)
+        api_login.click(h.login, [session, login_user, login_pw], entered, api_name="login")
+        api_signup.click(h.signup, [session, su_user, su_pw, su_name], entered, api_name="signup")
+        logout_btn.click(h.logout, session, entered + [token], api_name="logout").then(
+            lambda: ([], "", "", "", "", "", gr.Tabs(selected="login")), None,
+            [chatbot, songs, cal, day_entries, report_md, diary_comment, auth_tabs], **private)
 
         # The embedded LLM already uses both cores, so local turns go one at a time; a cloud LLM does its
         # work elsewhere and several turns can overlap.
         model_slots = 1 if config.llm_backend == "local" else 4
-        talk_outputs = [chatbot, emotion, transcript, voice, songs, talk_banner, session, text, mic, face]
+        talk_outputs = [chatbot, emotion, transcript, voice, songs, talk_banner, session, text]
         # preprocess=False: uploads reach the stages as files, so an unreadable photo or recording becomes
         # the stage's own message (and the words still get an answer) instead of failing the whole event.
         talk = dict(fn=h.talk, inputs=[session, text, mic, face, muted], outputs=talk_outputs, preprocess=False,
                     concurrency_id="model", concurrency_limit=model_slots, time_limit=600)
-        send.click(api_name="talk", **talk)
-        text.submit(api_visibility="private", **talk)
+        # The recording and the photo are cleared once the turn has used them, in an event of their own:
+        # the microphone streams, so as an output of the streaming turn Gradio would give it an HLS
+        # playlist, which the next turn would send back as an upload it refuses.
+        clear_media = dict(fn=lambda: (None, None), inputs=None, outputs=[mic, face], **private)
+        send.click(api_name="talk", **talk).then(**clear_media)
+        text.submit(api_visibility="private", **talk).then(**clear_media)
         # A recording is transcribed while it is made (uploads still go through Send): each chunk goes to
         # the recording's listener, and stopping sends the turn with what it heard.
         mic.start_recording(h.listen_start, session, listener, **private)
@@ -881,7 +1035,7 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                    concurrency_id="mic", concurrency_limit=16, show_progress="hidden", api_visibility="private")
         mic.stop_recording(h.talk_spoken, [session, text, listener, face, muted], talk_outputs, preprocess=False,
                            concurrency_id="model", concurrency_limit=model_slots, time_limit=600,
-                           api_visibility="private")
+                           api_visibility="private").then(**clear_media)
         reroll_btn.click(h.reroll, session, [songs, session], api_name="reroll")
         clear_btn.click(h.new_conversation, session, [chatbot, transcript, songs, emotion, talk_banner, session],
                         api_name="new_conversation")
@@ -895,13 +1049,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                         preprocess=False, concurrency_id="model", concurrency_limit=model_slots, time_limit=600).then(
             h.calendar, [session, month], cal, **private)
 
-        cal_tab.select(h.calendar, [session, month, day_box], cal, **private)
+        # The charts are drawn as the tab opens, not only on "Refresh".
+        cal_tab.select(h.calendar, [session, month, day_box], cal, **private).then(
+            h.stats, [session, stats_days], [counts_plot, series_plot], **private)
         for btn, step in ((prev_btn, -1), (next_btn, 1)):
             btn.click(functools.partial(h.shift_month, step=step), [session, month], month, **private).then(
                 h.calendar, [session, month, day_box], cal, **private)
         cal.click(h.pick_day, session, day_box, **private).then(
             h.day, [session, day_box], day_entries, api_name="day")
-        open_btn.click(h.day, [session, day_box], day_entries, api_visibility="private")
         entry_id = gr.Number(visible=False)
         entry_id.submit(h.entry, [session, entry_id], day_entries, api_name="entry")
         stats_btn.click(h.stats, [session, stats_days], [counts_plot, series_plot], api_name="stats")
@@ -911,10 +1066,14 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         save_set_btn.click(h.save_settings, [session] + settings_widgets, [session, settings_banner],
                            api_name="save_settings").success(relabel, session, labelled, **private).success(
             h.calendar, [session, month, day_box], cal, **private)
+        test_btn.click(h.test_connection, [session, s_backend, s_model, s_key, s_base], test_out,
+                       api_name="test_connection", concurrency_limit=4)
+        better_btn.click(lambda: gr.Tabs(selected="settings"), None, main_tabs, **private)
         p_save.click(h.save_profile, [session, p_name, p_intro], [session, hello, profile_banner],
                      api_name="save_profile")
         export_btn.click(h.export, session, export_file, api_name="export")
-        del_btn.click(h.delete_account, [session, del_pw], entered + [profile_banner], api_name="delete_account")
+        del_btn.click(h.delete_account, [session, del_pw], entered + [token, profile_banner],
+                      api_name="delete_account")
 
     return demo
 
@@ -935,20 +1094,36 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs):
     return demo.launch(
         server_name=config.host, server_port=config.port, share=False, ssr_mode=False, show_error=False,
         max_file_size=f"{config.max_upload_mb}mb", footer_links=["api", "settings"], run_history=False,
-        css=render.CSS, theme=gr.themes.Soft(), **kwargs)
+        # Exports are written in the data dir, which may be anywhere (~/.haru by default): Gradio serves
+        # files only from folders it is told about.
+        allowed_paths=[str(Path(config.data_dir) / EXPORT_FOLDER)],
+        css=render.CSS, head=render.TRANSLATE_JS, theme=gr.themes.Soft(), **kwargs)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    config = load_config(**overrides)
+    try:
+        config = load_config(**overrides)
+    except ValueError as e:
+        return f"app.py: {e}"      # one line on stderr and exit status 1, not a traceback
     logging.basicConfig(level=config.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)   # gradio's own health checks, one line each
+    if shutil.which("ffmpeg") is None:
+        log.warning("ffmpeg is not installed: Anna's voice plays once her whole reply is written, not while "
+                    "she writes it. To hear it sooner: sudo apt-get install ffmpeg (Debian/Ubuntu), "
+                    "brew install ffmpeg (macOS), winget install ffmpeg (Windows).")
     data_dir = Path(config.data_dir)
     # Recordings, photos and exports stay inside the data dir, and delete_cache sweeps them.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(data_dir / "uploads"))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        return f"app.py: cannot write to the data folder {data_dir} ({e.strerror}); set HARU_DATA_DIR to a folder you own."
     log.info("starting with %s", config.redacted())
     warmup = Warmup()
     demo = build_demo(config, warmup=warmup)

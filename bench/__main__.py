@@ -10,62 +10,78 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
-import platform
 import pkgutil
 import sys
 import time
 import traceback
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import bench
-from bench.common import Row
+from bench.common import Row, cpu_kind, machine
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+INTRO = """# Benchmarks
 
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}, no GPU")
+Written by `python -m bench`. A figure holds only on the CPU its section names (model, family and model
+numbers, and the instruction sets that decide the numeric paths: native bf16 or emulated made 50x
+differences), so each CPU kind keeps its own table; a run replaces, in its own CPU's section, the rows of the
+stages it measured. The column *numeric path* says how each stage computed. Each run line gives the load
+average when it started: above zero, other work shared the cores and the figures are upper bounds.
+"""
+SECTION = "## CPU: "
+HEADER = ["| stage | metric | value | unit | goal | numeric path | note |", "|---|---|---:|---|---|---|---|"]
 
 
 def table(rows: list[Row]) -> str:
-    lines = ["| stage | metric | value | unit | goal | note |", "|---|---|---:|---|---|---|"]
+    lines = list(HEADER)
     for r in rows:
-        lines.append(f"| {r.stage} | {r.metric} | {r.value:,.3g} | {r.unit} | {r.goal} | {r.note} |")
+        lines.append(f"| {r.stage} | {r.metric} | {r.value:,.3g} | {r.unit} | {r.goal} | {r.path} | {r.note} |")
     return "\n".join(lines)
 
 
-def record(rows: list[Row], quick: bool) -> None:
-    """Replace the rows of the stages just measured; keep the other stages' last results."""
+def _sections(text: str) -> tuple[str, dict[str, list[str]]]:
+    """The intro and ``{cpu kind: lines}`` of an existing docs/benchmarks.md, in order."""
+    intro, sections, current = [], {}, None
+    for line in text.splitlines():
+        if line.startswith(SECTION):
+            current = line[len(SECTION):].strip()
+            sections[current] = []
+        elif current is None:
+            intro.append(line)
+        else:
+            sections[current].append(line)
+    return "\n".join(intro).strip() + "\n", sections
+
+
+def merge_section(old: list[str], rows: list[Row], runs: str) -> list[str]:
+    """This CPU's section with the stages in ``rows`` replaced; other stages' rows and run lines kept."""
     fresh = {r.stage for r in rows}
-    kept = []
-    if DOC.exists():
-        for line in DOC.read_text().splitlines():
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if line.startswith("| ") and len(cells) == 6 and cells[0] not in ("stage", *fresh):
-                kept.append(line)
+    kept_rows, kept_runs = [], []
+    for line in old:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == len(HEADER[0].strip("|").split("|")) \
+                and cells[0] not in ("stage", *fresh):
+            kept_rows.append(line)
+        elif line.startswith("- ") and line[2:].split(":", 1)[0] not in fresh:
+            kept_runs.append(line)
     body = table(rows).splitlines()
+    return ["", *sorted(kept_runs + [f"- {stage}: {runs}" for stage in sorted(fresh)]), "",
+            *body[:2], *kept_rows, *body[2:], ""]
+
+
+def record(rows: list[Row], *, quick: bool, setting: str, kind: str, doc: Path = DOC) -> None:
+    """Replace the rows of the stages just measured in the section of CPU ``kind``; keep everything else.
+    ``setting``: :func:`bench.common.machine` as it was when the run started."""
+    intro, sections = _sections(doc.read_text()) if doc.exists() else (INTRO, {})
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    header = (f"# Benchmarks\n\nWritten by `python -m bench{' --quick' if quick else ''}`; last run {stamp} "
-              f"(stages {', '.join(sorted(fresh))}).\n\nMachine: {machine()}.\n\n")
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(header + "\n".join(body[:2] + kept + body[2:]) + "\n")
+    runs = f"{stamp}, `python -m bench{' --quick' if quick else ''}`; {setting}"
+    sections[kind] = merge_section(sections.get(kind, []), rows, runs)
+    text = intro + "".join(f"\n{SECTION}{key}\n\n" + "\n".join(lines).strip("\n") + "\n"
+                           for key, lines in sections.items())
+    doc.parent.mkdir(exist_ok=True)
+    doc.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         wanted = {f"bench_{n.strip()}" for n in args.only.split(",")}
         names = [n for n in names if n in wanted]
+    setting = machine()
     rows: list[Row] = []
     failures: list[str] = []
     for name in names:
@@ -91,14 +108,16 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             failures.append(f"{name}: {traceback.format_exc(limit=3)}")
             continue
-        rows.extend(got)
+        # A module states its stage's numeric path once (NUMERIC_PATH) unless its rows say it themselves.
+        default_path = getattr(module, "NUMERIC_PATH", "")
+        rows.extend(r if r.path or not default_path else replace(r, path=default_path) for r in got)
         print(f"# {name}: {len(got)} rows in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    text = table(rows)
-    print(text)
+    print(f"CPU: {cpu_kind()}\n{setting}")
+    print(table(rows))
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
     if not args.no_write:
-        record(rows, quick=args.quick)
+        record(rows, quick=args.quick, setting=setting, kind=cpu_kind())
     return 1 if failures else 0
 
 

@@ -25,6 +25,7 @@ CONFIG = AppConfig(data_dir=REPO / ".cache")       # same model cache as the tes
 TEXTS = REPO / "tests" / "data" / "prompts_mismatch.tsv"
 PROFILES = {"ko": Profile("민지", "대학생이고 고양이를 키워요."), "en": Profile("Sam", "Night-shift nurse.")}
 FAKE_TTFT_S = 0.3
+NUMERIC_PATH = "Q4_K_M weights (llama.cpp)"
 FAKE_TOKENS_PER_S = 40
 
 

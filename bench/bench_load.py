@@ -10,7 +10,6 @@ export must hold exactly the entries that user was told were saved: none lost, n
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import tempfile
@@ -26,6 +25,7 @@ USERS = 20
 FULL_S = 120.0
 QUICK_S = 20.0
 TURN_TIMEOUT_S = 300.0
+SIGNUP_TIMEOUT_S = 120.0     # every user must be signed up by then, or the run fails with the reason
 # Typed thoughts a diary user might send, in both languages; each gets a unique tag so rows can be matched.
 LINES = ("Work was long today but lunch with Mina was nice.", "오늘은 좀 피곤했지만 산책하니까 기분이 나아졌어.",
          "I finally finished the report I was worried about.", "비가 와서 하루 종일 집에 있었어.",
@@ -83,12 +83,18 @@ def start_load_app(data_dir: Path, llm_url: str):
 def _user(url: str, index: int, duration_s: float, max_turns: int | None, barrier: threading.Barrier) -> UserLog:
     from gradio_client import Client
 
-    from tests.app_fixtures import PASSWORD
+    from tests.app_fixtures import PASSWORD, exported_json
 
     log = UserLog(f"load-{index}-{time.time_ns() % 10**9}")
-    client = Client(url, verbose=False)
-    client.predict(log.username, PASSWORD, f"User {index}", api_name="/signup")
-    barrier.wait()   # everyone starts talking at the same moment; sign-ups are not measured
+    try:
+        client = Client(url, verbose=False)
+        client.predict(log.username, PASSWORD, f"User {index}", api_name="/signup")
+    except Exception:
+        barrier.abort()   # the others stop waiting for this user at once
+        raise
+    # Everyone starts talking at the same moment; sign-ups are not measured. Bounded: a user that never
+    # arrives fails the run instead of holding the others forever.
+    barrier.wait(timeout=SIGNUP_TIMEOUT_S)
     log.started = time.monotonic()
     deadline = log.started + duration_s
     while time.monotonic() < deadline and (max_turns is None or len(log.sent) < max_turns):
@@ -109,7 +115,7 @@ def _user(url: str, index: int, duration_s: float, max_turns: int | None, barrie
         else:
             log.saved_ids.append(int(saved.group(1)))
     log.ended = time.monotonic()
-    log.export = json.loads(Path(client.predict(api_name="/export")).read_text())
+    log.export = exported_json(client)
     return log
 
 
@@ -122,7 +128,14 @@ def simulate(url: str, users: int = USERS, duration_s: float = QUICK_S, max_turn
     barrier = threading.Barrier(users)
     with ThreadPoolExecutor(users, thread_name_prefix="load-user") as pool:
         jobs = [pool.submit(_user, url, i, duration_s, max_turns, barrier) for i in range(users)]
-        logs = [job.result() for job in jobs]
+        bound = SIGNUP_TIMEOUT_S + duration_s + 2 * TURN_TIMEOUT_S
+        try:
+            logs = [job.result(timeout=bound) for job in jobs]
+        except threading.BrokenBarrierError:
+            failed = [job.exception() for job in jobs if job.done() and job.exception()
+                      and not isinstance(job.exception(), threading.BrokenBarrierError)]
+            raise RuntimeError(f"not every simulated user could sign up within {SIGNUP_TIMEOUT_S:.0f} s: "
+                               f"{failed[0]!r}" if failed else "a simulated user never reached the start") from None
     lost = foreign = 0
     for log in logs:
         mine = set(log.sent)

@@ -29,6 +29,7 @@ import numpy as np
 from bench.common import Row
 
 REPO = Path(__file__).resolve().parents[1]
+NUMERIC_PATH = "Whisper int8 (CTranslate2); offline LLM Q4_K_M (llama.cpp); Piper fp32 (ONNX Runtime)"
 SENTENCES = {
     "en": "I had a really long day at school and I feel tired. Can you cheer me up a little?",
     "ko": "오늘 학교에서 정말 긴 하루를 보냈어. 조금 힘이 나는 말을 해 줄래?",

@@ -12,11 +12,12 @@ import logging
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from chat import safety
+from chat.check import BackendCheck, check_backend
 from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent,
                         ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.errors import ErrorCategory, HaruError
@@ -149,6 +150,8 @@ class Companion:
         if not words:
             yield ErrorEvent(NothingHeardError())
             return
+        # "auto": the reply, its voice, the crisis message and the saved record use the language of this turn.
+        turn = replace(turn, settings=turn.settings.for_words(words, transcript.language if spoken else None))
 
         if safety.detect_crisis(words):
             yield from self._crisis_turn(turn, reading, spoken, typed)
@@ -243,7 +246,7 @@ class Companion:
         except HaruError as e:
             yield NoticeEvent(e)
             return []
-        yield SongsEvent(tuple(songs))
+        yield SongsEvent(tuple(songs), turn.settings.language)
         return songs
 
     def _thumbnail(self, turn: Turn, reading: EmotionReading | None) -> bytes | None:
@@ -263,6 +266,14 @@ class Companion:
         except HaruError as e:
             log.warning("mood summary skipped: %s", e.en)
             return ""
+
+    def check_backend(self, choice: LLMChoice | None) -> BackendCheck:
+        """What Settings' "Test connection" reports for ``choice`` (None: the app's configured backend)."""
+        try:
+            backend = self.backend if choice is None or self.backend_factory is None else self.backend_factory(choice)
+        except HaruError as e:
+            return BackendCheck(choice.backend if choice else "?", choice.model if choice else "", 0.0, error=e)
+        return check_backend(backend)
 
     def _backend_for(self, turn: Turn) -> Backend:
         if turn.llm is None or self.backend_factory is None:

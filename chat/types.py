@@ -65,6 +65,7 @@ class AudioEvent:
 @dataclass(frozen=True)
 class SongsEvent:
     tracks: tuple[Track, ...]
+    language: str = "ko"                 # the reply's language: the songs' reasons are shown in it
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 LLM_BACKENDS = ("local", "openai", "anthropic", "openai-compatible")
+VISION_PRECISIONS = ("auto", "bf16", "fp32", "int8")
 
 
 def _f(default, env: str, help: str, *, secret: bool = False):
@@ -47,10 +48,16 @@ class AppConfig:
                                     "(~3x faster); off = always the whole window, as Whisper was trained.")
     music_catalogue: str = _f("", "HARU_MUSIC_CATALOGUE",
                               "CSV of songs in the tracks.csv schema; empty = the bundled curated list.")
+    vision_precision: str = _f("auto", "HARU_VISION_PRECISION",
+                               "Numeric path of the emotion model: auto (chosen from the CPU) | bf16 | fp32 | int8.")
     keep_face_thumbnail: bool = _f(False, "HARU_KEEP_FACE_THUMBNAIL",
                                    "Store a small face thumbnail with each diary entry (off for privacy).")
     max_upload_mb: int = _f(20, "HARU_MAX_UPLOAD_MB", "Largest photo or audio upload accepted.")
     log_level: str = _f("INFO", "HARU_LOG_LEVEL", "Logging level.")
+    session_secret: str = _f("", "HARU_SESSION_SECRET",
+                             "Key that signs the browser's 'stay signed in' token; empty = a new key at each "
+                             "start (everyone logs in again after a restart). Give every replica the same one.",
+                             secret=True)
 
     def __post_init__(self) -> None:
         # The default is written as ~/.haru so --help shows no machine path; expand it for use.
@@ -117,9 +124,12 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: Path | None = Path
                 values[f.name] = _parse(kind, source[name])
             except ValueError as e:
                 raise ValueError(f"{name}: {e}") from e
-    config = replace(AppConfig(), **values, **overrides)
+    config = replace(AppConfig(), **{**values, **overrides})
     if config.llm_backend not in LLM_BACKENDS:
         raise ValueError(f"HARU_LLM must be one of {', '.join(LLM_BACKENDS)}, got {config.llm_backend!r}")
+    if config.vision_precision not in VISION_PRECISIONS:
+        raise ValueError(f"HARU_VISION_PRECISION must be one of {', '.join(VISION_PRECISIONS)}, "
+                         f"got {config.vision_precision!r}")
     if config.language not in ("ko", "en"):
         raise ValueError(f"HARU_LANGUAGE must be ko or en, got {config.language!r}")
     return config

@@ -173,6 +173,7 @@ def _messages(flavour: str, settings: CompanionSettings, profile: Profile, turn:
 def build(settings: CompanionSettings, profile: Profile, turn: TurnContext,
           history: Sequence[Message] = ()) -> Prompt:
     """The exact messages, sampling settings and length budget for one reply."""
+    settings = settings.for_words(turn.transcript or turn.user_text)
     if turn.mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {turn.mode!r}")
     text_emotion = turn.text_emotion

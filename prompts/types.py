@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 ATTITUDES = ("casual", "polite")                       # 반말 / 존댓말
 COMPOSITIONS = ("advice", "comfort", "empathy")
 INTENSITIES = {"creative": 1.0, "normal": 0.75, "honest": 0.5}   # -> temperature
 LENGTHS = {"short": 150, "normal": 300, "long": 450}             # target characters (Korean)
 MODES = ("conversation", "diary")
+REPLY_LANGUAGES = ("auto", "ko", "en")                 # auto: the language the person used this turn
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,9 @@ class CompanionSettings:
     composition: frozenset[str] = frozenset()          # empty = all three
     intensity: str = "normal"
     length: str = "normal"
-    language: str = "ko"                               # reply language
+    language: str = "ko"                               # reply language, or "auto"
     persona_name: str = "Anna"
+    default_language: str = "ko"                       # for "auto" when the words show no language
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "composition", frozenset(self.composition))
@@ -28,8 +30,19 @@ class CompanionSettings:
             raise ValueError(f"intensity must be one of {tuple(INTENSITIES)}, got {self.intensity!r}")
         if self.length not in LENGTHS:
             raise ValueError(f"length must be one of {tuple(LENGTHS)}, got {self.length!r}")
-        if self.language not in ("ko", "en"):
-            raise ValueError(f"language must be ko or en, got {self.language!r}")
+        if self.language not in REPLY_LANGUAGES:
+            raise ValueError(f"language must be one of {REPLY_LANGUAGES}, got {self.language!r}")
+        if self.default_language not in ("ko", "en"):
+            raise ValueError(f"default_language must be ko or en, got {self.default_language!r}")
+
+    def for_words(self, words: str = "", spoken: str | None = None) -> CompanionSettings:
+        """These settings with a concrete reply language: with "auto", the language of ``words`` (or
+        ``spoken``, what speech recognition heard); an explicit choice stays as it is."""
+        if self.language != "auto":
+            return self
+        from prompts.language import words_language
+
+        return replace(self, language=words_language(words, spoken, self.default_language))
 
     @property
     def temperature(self) -> float:

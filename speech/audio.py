@@ -144,10 +144,10 @@ class Resampler:
         return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 
-def _decode(source, max_seconds: float) -> np.ndarray:
+def _decode(source, max_seconds: float, rate: int = SAMPLE_RATE) -> np.ndarray:
     import av
 
-    limit = int(max_seconds * SAMPLE_RATE)
+    limit = int(max_seconds * rate)
     chunks: list[np.ndarray] = []
     total = 0
     bad_frames = 0
@@ -158,7 +158,7 @@ def _decode(source, max_seconds: float) -> np.ndarray:
             # Container duration is in microseconds; trust it only to refuse early.
             if container.duration is not None and container.duration / 1e6 > max_seconds + 1:
                 raise too_long_error(max_seconds)
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
             frames = container.decode(audio=0)
             while True:
                 try:
@@ -203,3 +203,18 @@ def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
         w.setframerate(sample_rate)
         w.writeframes(pcm.tobytes())
     return buf.getvalue()
+
+
+def join_clips(clips, max_seconds: float = MAX_SECONDS):
+    """Several voice clips (WAV or MP3, any rate) as one WAV at the first clip's rate.
+
+    For a player that cannot stream. PyAV decodes MP3 itself, so no ffmpeg binary is needed.
+    """
+    from speech.types import AudioClip
+
+    if not clips:
+        raise empty_error()
+    rate = clips[0].sample_rate
+    samples = np.concatenate([_decode(io.BytesIO(c.data), max_seconds, rate) for c in clips])
+    return AudioClip(data=wav_bytes(samples, rate), format="wav", sample_rate=rate,
+                     voice="+".join(dict.fromkeys(c.voice for c in clips)), text=" ".join(c.text for c in clips))

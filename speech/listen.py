@@ -24,7 +24,7 @@ import numpy as np
 from core.config import AppConfig, load_config
 from core.errors import HaruError
 from speech.audio import MAX_SECONDS, SAMPLE_RATE, Resampler, empty_error, to_mono_float, too_long_error
-from speech.stt import BEAM_SIZE, check_language, recognise
+from speech.stt import DECODING, Decoding, check_language, recognise
 from speech.types import NothingHeardError, Segment, Transcript
 
 __all__ = ["Listener", "PAUSE_S"]
@@ -36,26 +36,25 @@ _FRAME = 512                  # Silero VAD's window at 16 kHz (32 ms)
 # Silero keeps state across windows; re-reading the last 0.5 s before new audio gave the same
 # speech/silence decisions as one pass over the whole recording (0.1 s chunks, real speech).
 _VAD_CONTEXT = 16 * _FRAME
-_SPEECH_PROB = 0.5            # faster-whisper's VadOptions.threshold
 
 
 class Listener:
     """Speech-to-text for a live microphone: :meth:`feed` chunks, then :meth:`finish`.
 
-    ``language``, ``model``, ``config`` and ``beam_size`` mean what they mean for
+    ``language``, ``model``, ``config`` and ``decoding`` mean what they mean for
     :func:`speech.transcribe`. Thread-safe: chunks may arrive on one thread and
     ``finish`` be called on another. Memory holds only the audio not yet transcribed
     (at most :data:`MAX_SECONDS`). Single use: chunks fed after ``finish`` are ignored.
     """
 
     def __init__(self, language: str | None = None, *, model: Any = None, config: AppConfig | None = None,
-                 beam_size: int = BEAM_SIZE, pause_s: float = PAUSE_S) -> None:
+                 decoding: Decoding = DECODING, pause_s: float = PAUSE_S) -> None:
         check_language(language)
         self.language = language
         self._model = model
         # Read once here, not by every piece's recognise() (each would read the settings file again).
         self._config = config or load_config()
-        self._beam_size = beam_size
+        self._decoding = decoding
         self._pause = int(pause_s * SAMPLE_RATE)
         self._lock = threading.Condition()
         self._resampler: Resampler | None = None
@@ -117,7 +116,7 @@ class Listener:
         window = np.concatenate([self._vad_context, buf[:whole]])
         probs = get_vad_model()(window).reshape(-1)[len(self._vad_context) // _FRAME:]
         self._vad_context = window[-_VAD_CONTEXT:]
-        spoken = np.flatnonzero(probs >= _SPEECH_PROB)
+        spoken = np.flatnonzero(probs >= self._decoding.vad_threshold)
         if spoken.size:
             self._speech_end = self._vad_pos + (int(spoken[-1]) + 1) * _FRAME
         self._vad_pos += whole
@@ -177,7 +176,7 @@ class Listener:
 
     def _recognise(self, audio: np.ndarray, language: str | None) -> Transcript:
         return recognise(audio, language=language, model=self._model, config=self._config,
-                         beam_size=self._beam_size)
+                         decoding=self._decoding)
 
     # ----------------------------------------------------------------- output
     def finish(self) -> Transcript:

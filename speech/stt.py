@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ from core.model_files import join_parts
 from speech.audio import SAMPLE_RATE, is_silent, load_audio
 from speech.types import NothingHeardError, Segment, Transcript
 
-__all__ = ["BASE_MODEL_SHA256", "BEAM_SIZE", "LANGUAGES", "SHORT_WINDOW_MIN_S", "bundled_model_dir", "model_dir",
+__all__ = ["BASE_MODEL_SHA256", "BEAM_SIZE", "DECODING", "Decoding", "LANGUAGES", "PROMPTS", "SHORT_WINDOW_MIN_S",
+           "bundled_model_dir", "model_dir",
            "load_model", "check_language", "default_model", "recognise", "transcribe"]
 
 log = logging.getLogger(__name__)
@@ -49,15 +51,25 @@ NO_REPEAT_NGRAM = 3
 # English round trip and Korean CER 0.70 -> 0.72 on the robotic voice (one sentence of six moved).
 # Greedy (beam 1) saved ~60 ms more but has no second candidate when a window decodes badly.
 BEAM_SIZE = 2
-# Whisper encodes a 30 s window however short the utterance; that pass was ~1 CPU-s, most of a 5 s
-# clip's cost. Encoding only the first max(10 s, 2 x speech + 2 s) of it (CTranslate2 takes shorter
-# inputs; whisper.cpp calls this audio_ctx) cut it to ~0.2 s here. English words stayed the same on 7
-# synthetic sentences and 8 real recorded phrases (alone and joined); the robotic Korean voice's CER
-# went 0.72 -> 0.77 (two of six sentences moved, one each way; that test is too noisy to tell a small
-# loss from none, and no real Korean recording is available to check on).
-# Tighter windows made Whisper drop whole Korean clips as "no speech"; the 2x rule kept them.
-# HARU_WHISPER_SHORT_WINDOW=0 restores the whole window (docs/speech.md).
+# Whisper encodes a 30 s window however short the utterance (~1 CPU-s here). Encoding only the first
+# max(10 s, 2 x speech + 2 s) of it (whisper.cpp's audio_ctx) is ~5x cheaper, with Korean CER within 0.01
+# and English WER unchanged on recorded voices (docs/speech.md); tighter windows dropped Korean clips as
+# "no speech". HARU_WHISPER_SHORT_WINDOW=0 restores the whole window.
 SHORT_WINDOW_MIN_S = 10.0
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How speech is cut and decoded; :data:`DECODING` holds the app's choice (docs/speech.md)."""
+    beam_size: int = BEAM_SIZE
+    temperatures: tuple[float, ...] = TEMPERATURES
+    vad_threshold: float = 0.5          # Silero speech probability (faster-whisper's default)
+    prompt: bool = False                # start decoding after a sentence in the transcript's language
+
+
+DECODING = Decoding()
+# A sentence in the user's language, as if said before; Whisper continues in its language and style.
+PROMPTS = {"ko": "안녕하세요. 오늘 하루는 어땠어요?", "en": "Hello. How was your day today?"}
 
 
 def _package_data(name: str) -> Path:
@@ -129,11 +141,11 @@ def default_model(config: AppConfig | None = None) -> Any:
     return load_model(str(model_dir(config or load_config())))
 
 
-def _speech_only(samples: np.ndarray) -> tuple[np.ndarray, list[dict]]:
-    """The speech parts of ``samples`` joined, and where they were (Silero VAD, faster-whisper's defaults)."""
+def _speech_only(samples: np.ndarray, threshold: float) -> tuple[np.ndarray, list[dict]]:
+    """The speech parts of ``samples`` joined, and where they were (Silero VAD, faster-whisper's other defaults)."""
     from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
-    stamps = get_speech_timestamps(samples, VadOptions())
+    stamps = get_speech_timestamps(samples, VadOptions(threshold=threshold))
     if not stamps:
         return np.zeros(0, np.float32), []
     chunks, _ = collect_chunks(samples, stamps)
@@ -188,21 +200,22 @@ def _pick_language(model: Any, encoded: Any) -> str:
 
 
 def transcribe(audio: Any, *, language: str | None = None, model: Any = None,
-               config: AppConfig | None = None, beam_size: int = BEAM_SIZE) -> Transcript:
+               config: AppConfig | None = None, decoding: Decoding = DECODING) -> Transcript:
     """Speech in ``audio`` to text.
 
     ``audio``: a path, the file's bytes, or ``(sample_rate, ndarray)`` from Gradio.
     ``language``: "ko" or "en" to force it (the user's setting); None detects
     between the two. ``model``: a ``faster_whisper.WhisperModel``; None loads the
-    configured one once. Raises :class:`NothingHeardError` when there is no speech
-    and :class:`BadAudioError` for empty, unreadable or over-long audio.
+    configured one once. ``decoding``: beam, temperatures, VAD threshold, prompt
+    (:data:`DECODING` by default). Raises :class:`NothingHeardError` when there is
+    no speech and :class:`BadAudioError` for empty, unreadable or over-long audio.
     """
     check_language(language)
     config = config or load_config()
     t0 = time.perf_counter()
     samples = load_audio(audio, max_bytes=config.max_upload_mb * 1_000_000)
     timings = {"decode": (time.perf_counter() - t0) * 1000}
-    return recognise(samples, language=language, model=model, config=config, beam_size=beam_size,
+    return recognise(samples, language=language, model=model, config=config, decoding=decoding,
                      timings=timings, started=t0)
 
 
@@ -212,7 +225,7 @@ def check_language(language: str | None) -> None:
 
 
 def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, config: AppConfig | None = None,
-              beam_size: int = BEAM_SIZE, timings: dict[str, float] | None = None,
+              decoding: Decoding = DECODING, timings: dict[str, float] | None = None,
               started: float | None = None) -> Transcript:
     """:func:`transcribe` for audio already decoded to 16 kHz mono float32 (the streaming listener's path)."""
     from faster_whisper.transcribe import restore_speech_timestamps
@@ -225,7 +238,7 @@ def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, c
         raise NothingHeardError()
 
     t = time.perf_counter()
-    speech, stamps = _speech_only(samples)
+    speech, stamps = _speech_only(samples, decoding.vad_threshold)
     timings["vad"] = (time.perf_counter() - t) * 1000
     if len(speech) < SAMPLE_RATE // 10:
         raise NothingHeardError()
@@ -244,8 +257,9 @@ def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, c
     t = time.perf_counter()
     # VAD already ran above: decode the speech alone and map times back to the input.
     pieces, _info = _reusing(model, window, encoded).transcribe(
-        speech, language=language, beam_size=beam_size, vad_filter=False, condition_on_previous_text=False,
-        temperature=TEMPERATURES, no_repeat_ngram_size=NO_REPEAT_NGRAM)
+        speech, language=language, beam_size=decoding.beam_size, vad_filter=False, condition_on_previous_text=False,
+        temperature=decoding.temperatures, no_repeat_ngram_size=NO_REPEAT_NGRAM,
+        initial_prompt=PROMPTS[language] if decoding.prompt else None)
     # The generator does the decoding: consume it here, inside the timed block.
     # Windows Whisper itself judges silent (no-speech probability high and
     # confidence low) are already left out of ``pieces``.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -67,7 +69,8 @@ class AppServer:
 
 
 def start_app(data_dir: Path, **env: str) -> AppServer:
-    """``python app.py`` on a free port with its own data dir and SQLite; returns once it serves pages."""
+    """``python app.py`` started as the README says (from the repository root), on a free port with its own
+    data dir and SQLite; returns once it serves pages."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     MODEL_CACHE.mkdir(parents=True, exist_ok=True)
@@ -76,10 +79,11 @@ def start_app(data_dir: Path, **env: str) -> AppServer:
     log_path = data_dir / "app.log"
     child_env = {**os.environ, "HARU_DATA_DIR": str(data_dir), "HARU_PORT": str(port), "HARU_HOST": "127.0.0.1",
                  "DATABASE_URL": "", "HARU_LANGUAGE": "en", "HARU_ONLINE_TTS": "false", "HARU_LLM": "local",
-                 "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(data_dir / "uploads"), **env}
+                 "GRADIO_ANALYTICS_ENABLED": "False", **env}
+    child_env.pop("GRADIO_TEMP_DIR", None)   # as a person starts it: the app picks its own upload folder
     started = time.monotonic()
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=data_dir, env=child_env,
+        process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=child_env,
                                    stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     server = AppServer(url, data_dir, log_path, process, 0.0)
@@ -114,15 +118,31 @@ def wait_for_models(url: str, timeout_s: float = 600) -> str:
     raise TimeoutError(f"models still loading after {timeout_s} s")
 
 
+def exported_json(client) -> dict:
+    """The JSON half of /export (it also offers a CSV of the entries)."""
+    paths = client.predict(api_name="/export")
+    return json.loads(Path(next(p for p in paths if p.endswith(".json"))).read_text(encoding="utf-8"))
+
+
 _shared: AppServer | None = None
+
+
+def outside_temp_dir(prefix: str) -> Path:
+    """A data dir like the default ~/.haru: neither in the temp folder nor in the working directory, where
+    Gradio serves files from without being told (an export from such a folder once failed only for users).
+    Removed when the test process exits."""
+    parent = Path.home() / ".cache" / "haru-tests"
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def shared_app() -> AppServer:
     """One app per test process, stopped when the process exits."""
     global _shared
     if _shared is None or _shared.process.poll() is not None:
-        folder = Path(tempfile.mkdtemp(prefix="haru-app-test-"))
-        _shared = start_app(folder)
+        _shared = start_app(outside_temp_dir("app-"))
         atexit.register(_shared.stop)
         wait_for_models(_shared.url)
     return _shared

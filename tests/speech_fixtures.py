@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from speech.audio import to_mono_float
+from speech.evaluate import cer, wer
 
 __all__ = ["spoken_wav", "spoken_pcm", "encode", "wer", "cer", "whisper_model", "counting_encoder", "CONTAINERS"]
 
@@ -92,30 +93,6 @@ def encode(pcm: np.ndarray, sample_rate: int, extension: str) -> bytes:
                 out.mux(stream.encode(converted))
         out.mux(stream.encode(None))
     return buf.getvalue()
-
-
-def _edit_distance(ref: list[str], hyp: list[str]) -> int:
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[:], i
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1]
-
-
-def _normalise(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace())
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    ref = _normalise(reference).split()
-    return _edit_distance(ref, _normalise(hypothesis).split()) / max(1, len(ref))
-
-
-def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate ignoring spaces and punctuation (Korean spacing varies freely)."""
-    ref = list(_normalise(reference).replace(" ", ""))
-    return _edit_distance(ref, list(_normalise(hypothesis).replace(" ", ""))) / max(1, len(ref))
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from tests.app_fixtures import PASSWORD, SHORT_ENGLISH, SPOKEN_SENTENCE, make_media, shared_app
+from tests.app_fixtures import PASSWORD, SHORT_ENGLISH, exported_json, make_media, shared_app
 
 pytestmark = pytest.mark.slow
 
@@ -101,7 +101,7 @@ def test_a_session_only_reaches_its_own_user(server):
     with pytest.raises(AppError, match="not found|없"):
         other.predict(entry_id, api_name="/entry")
     assert "data-entry-id" not in other.predict(date.today().isoformat(), api_name="/day")
-    assert "sister" not in Path(other.predict(api_name="/export")).read_text()
+    assert "sister" not in json.dumps(exported_json(other), ensure_ascii=False)
 
     stranger = new_client(server)
     with pytest.raises(AppError, match="log in"):
@@ -115,7 +115,7 @@ def test_settings_persist_per_user_and_the_key_is_never_saved(server):
     again = new_client(server)
     hello, *_ = again.predict(username, PASSWORD, api_name="/login")
     assert hello.endswith("안녕하세요")
-    exported = json.loads(Path(again.predict(api_name="/export")).read_text())
+    exported = exported_json(again)
     assert exported["user"]["settings"]["ui_language"] == "ko"
     assert exported["user"]["settings"]["attitude"] == "polite"
     assert "sk-test-not-saved" not in json.dumps(exported)

@@ -142,3 +142,47 @@ def test_a_silent_recording_sends_the_typed_words_and_alone_says_nothing_was_hea
     with pytest.raises(speech.NothingHeardError):
         app._heard(silent(), "  ")
     assert app._heard(None, "") is None
+
+
+def test_the_stay_signed_in_token_is_refused_when_forged_expired_or_signed_by_another_start():
+    from webui import tokens
+
+    key, other = tokens.new_key(""), tokens.new_key("")
+    token = tokens.issue(key, 42, now=1_000.0, ttl_s=60)
+    assert tokens.verify(key, token, now=1_030.0) == 42
+    assert tokens.verify(key, token, now=1_061.0) is None                 # expired
+    assert tokens.verify(other, token, now=1_030.0) is None               # another server start
+    assert tokens.verify(key, token.replace("42:", "43:", 1), now=1_030.0) is None   # someone else's id
+    assert tokens.verify(key, "", now=0) is None and tokens.verify(key, None) is None
+    assert tokens.new_key("same secret") == tokens.new_key("same secret")  # replicas share a configured key
+
+
+def test_the_month_picker_offers_named_months_newest_first():
+    choices = render.month_choices(date(2026, 1, 15), "ko", back=2)
+    assert choices == [("2026년 1월", "2026-01"), ("2025년 12월", "2025-12"), ("2025년 11월", "2025-11")]
+    assert render.month_choices(date(2026, 1, 15), "en", back=0) == [("January 2026", "2026-01")]
+    html = render.calendar_html(2026, 3, [], "en")
+    assert "March 2026" in html
+
+
+def test_command_line_flags_win_over_the_environment_and_a_bad_value_is_one_line(monkeypatch, tmp_path):
+    config = load_config(env={"HARU_PORT": "7861"}, dotenv=None, port=7862)
+    assert config.port == 7862
+    monkeypatch.setenv("HARU_PORT", "not-a-port")
+    message = app.main(["--host", "127.0.0.1"])
+    assert message.startswith("app.py: HARU_PORT") and "\n" not in message
+    monkeypatch.setenv("HARU_PORT", "7862")
+    monkeypatch.setenv("HARU_LLM", "gpt")
+    assert app.main([]).startswith("app.py: HARU_LLM must be one of")
+    monkeypatch.setenv("HARU_LLM", "local")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("HARU_DATA_DIR", str(blocked / "haru"))
+    message = app.main([])
+    assert message.startswith("app.py: cannot write to the data folder") and "\n" not in message
+
+
+def test_the_gradio_words_that_show_in_haru_have_both_languages():
+    for en, *ko in render._GRADIO_WORDS:
+        assert en.isascii() and ko and all(not word.isascii() for word in ko)
+    assert "haruTranslate" in render.TRANSLATE_JS

@@ -160,3 +160,25 @@ def test_local_prompt_is_english_with_a_reply_language_rule_and_a_stable_prefix(
 def test_unknown_mode_is_rejected():
     with pytest.raises(ValueError, match="mode"):
         build(CompanionSettings(), Profile("a"), TurnContext(user_text="x", mode="poem"))
+
+
+@pytest.mark.parametrize("words, spoken, expected", [
+    ("I had a really stressful day at work and my boss yelled at me.", None, "en"),
+    ("오늘 회사에서 칭찬받아서 기분이 정말 좋아!", None, "ko"),
+    ("오늘 meeting이 너무 길었어", None, "ko"),
+    ("I love 떡볶이 so much, best snack ever", None, "en"),
+    ("👍👍", None, "en"),                       # no words: the screen language (default_language here)
+    ("whatever Whisper wrote", "ko", "ko"),      # what speech recognition heard decides for speech
+])
+def test_auto_reply_language_follows_the_words_of_the_turn(words, spoken, expected):
+    settings = CompanionSettings(language="auto", default_language="en")
+    assert settings.for_words(words, spoken).language == expected
+    assert CompanionSettings(language="ko").for_words(words, spoken).language == "ko"   # a choice stays
+
+
+def test_an_auto_language_prompt_is_written_in_the_language_of_the_words():
+    english = build(CompanionSettings(language="auto"), Profile("Mina"),
+                    TurnContext(user_text="I passed my exam today!"))
+    korean = build(CompanionSettings(language="auto"), Profile("Mina"),
+                   TurnContext(user_text="오늘 시험에 붙었어!"))
+    assert (english.language, korean.language) == ("en", "ko")

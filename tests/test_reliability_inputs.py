@@ -129,7 +129,7 @@ def classifier():
     model = ViTForImageClassification(ViTConfig(
         hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=48,
         patch_size=12, num_channels=1, num_labels=7))
-    return vision.EmotionClassifier(model, name="tiny-test-vit", bf16=False)
+    return vision.EmotionClassifier(model, name="tiny-test-vit", path="fp32")
 
 
 @pytest.fixture(scope="module")

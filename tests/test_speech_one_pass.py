@@ -12,7 +12,7 @@ import pytest
 
 import speech
 from core.config import AppConfig
-from speech.stt import NO_REPEAT_NGRAM, SHORT_WINDOW_MIN_S, TEMPERATURES
+from speech.stt import DECODING, NO_REPEAT_NGRAM, SHORT_WINDOW_MIN_S
 from tests.conftest import require
 from tests.speech_fixtures import counting_encoder, spoken_pcm, wer, whisper_model  # noqa: F401
 
@@ -54,8 +54,8 @@ def test_same_words_and_times_as_faster_whisper_alone(whisper_model, clip):
     """Shared encoder and our own VAD change nothing in what Whisper decodes (over its whole window)."""
     mine = speech.transcribe(clip, language="en", model=whisper_model, config=FULL_WINDOW)
     samples = speech.load_audio(clip)
-    pieces, _ = whisper_model.transcribe(samples, language="en", beam_size=speech.stt.BEAM_SIZE, vad_filter=True,
-                                         condition_on_previous_text=False, temperature=TEMPERATURES,
+    pieces, _ = whisper_model.transcribe(samples, language="en", beam_size=DECODING.beam_size, vad_filter=True,
+                                         condition_on_previous_text=False, temperature=DECODING.temperatures,
                                          no_repeat_ngram_size=NO_REPEAT_NGRAM)
     theirs = [(round(s.start, 2), round(s.end, 2), s.text.strip()) for s in pieces]
     assert [(s.start, s.end, s.text) for s in mine.segments] == theirs
@@ -64,7 +64,7 @@ def test_same_words_and_times_as_faster_whisper_alone(whisper_model, clip):
 def test_detected_language_is_whispers_ko_en_choice_on_the_decoded_window(whisper_model, clip):
     from speech.stt import _first_window, _speech_only
 
-    speech_only, _ = _speech_only(speech.load_audio(clip))
+    speech_only, _ = _speech_only(speech.load_audio(clip), DECODING.vad_threshold)
     probs = dict(whisper_model.model.detect_language(whisper_model.encode(_first_window(whisper_model,
                                                                                         speech_only)))[0])
     expected = max(("ko", "en"), key=lambda lang: probs.get(f"<|{lang}|>", 0.0))

@@ -34,8 +34,9 @@ def _heard(sentence: str, model) -> str:
         return ""        # Whisper judged the robotic audio not speech: every character lost
 
 
-def test_korean_round_trip_character_error_rate(whisper_model, record_property):
-    """eSpeak NG's Korean is robotic; its CER is recorded, not hidden (goal 0.35, see docs/speech.md)."""
+def test_korean_offline_voice_round_trip_smoke(whisper_model, record_property):
+    """Smoke test of the offline Korean voice and the Korean path, not an accuracy measure: eSpeak NG's
+    Korean is robotic. Korean accuracy is measured on recorded voices (test_speech_real_voices.py)."""
     heard = [_heard(s, whisper_model) for s in KO]
     hangul = [any("\uac00" <= ch <= "\ud7a3" for ch in text) for text in heard]
     assert sum(hangul) >= len(KO) // 2, heard
@@ -43,9 +44,7 @@ def test_korean_round_trip_character_error_rate(whisper_model, record_property):
     mean = float(np.mean(rates))
     record_property("korean_cer_espeak", round(mean, 3))
     print(f"Korean CER with espeak-ko voice: {mean:.3f} per sentence {np.round(rates, 3).tolist()}")
-    # The robotic offline voice misses the 0.35 goal: 0.55-0.77 measured here depending on sentences,
-    # speaking rate and encoder window (docs/speech.md). A broken pipeline (wrong language, unreadable
-    # audio) gives ~1.
+    # A broken pipeline (wrong language, unreadable audio) gives ~1; the robotic voice alone 0.55-0.77.
     assert mean <= 0.8, heard
 
 

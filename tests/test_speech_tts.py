@@ -126,3 +126,30 @@ def test_voices_are_safe_to_call_from_several_sessions_at_once():
         lengths.setdefault(text, set()).add(round(_wav_info(clip.data)[3], 1))
     # The same sentence comes out the same length every time: no interleaved or truncated audio.
     assert all(max(v) - min(v) <= 0.2 for v in lengths.values()), lengths
+
+
+def test_clips_of_any_voice_join_into_one_wav_without_ffmpeg():
+    """A player that cannot stream (no ffmpeg) gets the reply's voice as one WAV; an MP3 clip (gTTS)
+    is decoded by PyAV, not by an ffmpeg binary."""
+    import av
+    import numpy as np
+
+    english = speech.synthesize("Hello there.", "en", online=False)
+    korean = speech.synthesize("안녕하세요.", "ko", online=False)
+    mp3 = io.BytesIO()
+    with av.open(mp3, "w", format="mp3") as out:
+        stream = out.add_stream("mp3", rate=24_000, layout="mono")
+        tone = (0.3 * np.sin(np.arange(24_000) * 2 * np.pi * 440 / 24_000)).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(tone[np.newaxis, :], format="flt", layout="mono")
+        frame.sample_rate = 24_000
+        for packet in list(stream.encode(frame)) + list(stream.encode(None)):
+            out.mux(packet)
+    gtts_like = speech.AudioClip(data=mp3.getvalue(), format="mp3", sample_rate=24_000, voice="gtts-en")
+
+    joined = speech.join_clips([english, gtts_like, korean])
+    with wave.open(io.BytesIO(joined.data)) as w:
+        seconds = w.getnframes() / w.getframerate()
+        assert w.getframerate() == english.sample_rate and w.getnchannels() == 1
+    parts = sum(len(speech.load_audio(c.data)) for c in (english, gtts_like, korean)) / 16_000
+    assert abs(seconds - parts) < 0.2
+    assert joined.format == "wav" and joined.voice == "piper-joe-en+gtts-en+espeak-ko"

@@ -29,7 +29,7 @@ def _ms(t0: float) -> float:
 def _reading(p: np.ndarray, classifier: EmotionClassifier, **extra) -> EmotionReading:
     i = int(p.argmax())
     return EmotionReading(label=LABELS[i], probs=dict(zip(LABELS, map(float, p))), confidence=float(p[i]),
-                          model=classifier.name, **extra)
+                          model=classifier.label, **extra)
 
 
 def read_emotion(image: ImageInput, *, classifier: EmotionClassifier | None = None,

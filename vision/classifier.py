@@ -1,9 +1,9 @@
 """The shipped emotion model: a fine-tuned ViT in transformers' format plus a temperature.
 
 ``vision/weights/`` holds ``config.json`` + ``model.safetensors`` (fp16 to stay
-small; computed in float32 with bf16 autocast) and ``calibration.json`` with the
-temperature fitted on FER2013 PublicTest, so ``softmax(logits / T)`` gives
-confidences that match how often the model is right.
+small; computed on the numeric path :mod:`vision.precision` picks for this CPU)
+and ``calibration.json`` with the temperature fitted on FER2013 PublicTest, so
+``softmax(logits / T)`` gives confidences that match how often the model is right.
 """
 
 from __future__ import annotations
@@ -18,14 +18,20 @@ import cv2
 import numpy as np
 import torch
 
+from core.config import load_config
+from core.cpu import cpu_features
 from core.errors import ErrorCategory, HaruError
 from vision.model import batched_logits
-from vision.preprocess import FACE_SIZE
+from vision.precision import Int8Runner, build_int8, choose_path, int8_available, int8_cache_path
+from vision.preprocess import FACE_SIZE, to_input
 
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 CALIBRATION_FILE = "calibration.json"
+# transformers classes a weights folder may name in config.json "architectures" (DeiT: a distilled student;
+# WithTeacher averages its class and distillation heads into ``logits``).
+ARCHITECTURES = ("ViTForImageClassification", "DeiTForImageClassification", "DeiTForImageClassificationWithTeacher")
 
 
 class EmotionClassifier:
@@ -33,27 +39,49 @@ class EmotionClassifier:
 
     ``model`` is any ``ViTForImageClassification``-like module taking
     ``pixel_values`` (N, 1, S, S) in [0, 1] (tests pass small real ones).
+    ``path`` is the numeric path (:data:`vision.precision.PATHS`); ``int8`` needs
+    ``int8``, the quantised model's :class:`~vision.precision.Int8Runner`.
     """
 
-    def __init__(self, model, *, temperature: float = 1.0, name: str = "", bf16: bool = True,
-                 batch_size: int = 64) -> None:
+    def __init__(self, model, *, temperature: float = 1.0, name: str = "", path: str = "fp32",
+                 int8: Int8Runner | None = None, batch_size: int = 64) -> None:
+        if path == "int8" and int8 is None:
+            raise ValueError("the int8 path runs the quantised graph: pass int8=Int8Runner(path)")
         self.model = model.eval()
         self.size = int(model.config.image_size)
         self.temperature = float(temperature)
         self.name = name
-        self.bf16 = bf16
+        self.path = path
+        self.int8 = int8
         self.batch_size = batch_size
 
+    @property
+    def label(self) -> str:
+        """The weights and the numeric path, as readings (and the diary) record them."""
+        return f"{self.name} ({self.path})"
+
     @classmethod
-    def from_pretrained(cls, path: Path = WEIGHTS_DIR, **kwargs) -> "EmotionClassifier":
-        from transformers import ViTForImageClassification
+    def from_pretrained(cls, path: Path = WEIGHTS_DIR, *, precision: str | None = None,
+                        cache_dir: Path | None = None, **kwargs) -> "EmotionClassifier":
+        """Load ``path``; ``precision`` (auto | bf16 | fp32 | int8, default HARU_VISION_PRECISION) picks the
+        numeric path for this CPU; the int8 graph is built once into ``cache_dir`` (default data dir/models)."""
+        import transformers
 
         path = Path(path)
         if not (path / "config.json").is_file():
             raise HaruError(f"The emotion model is missing ({path / 'config.json'} not found).",
                             "감정 인식 모델 파일이 없어요.", category=ErrorCategory.CONFIG)
         try:
-            model = ViTForImageClassification.from_pretrained(path, dtype=torch.float32)
+            architecture = (json.loads((path / "config.json").read_text()).get("architectures")
+                            or ARCHITECTURES[:1])[0]
+            if architecture not in ARCHITECTURES:
+                raise HaruError(f"The emotion model in {path} is a {architecture}; Haru runs "
+                                f"{', '.join(ARCHITECTURES)}.",
+                                f"{path} 의 감정 인식 모델({architecture})은 지원하지 않는 형식이에요.",
+                                category=ErrorCategory.CONFIG)
+            model = getattr(transformers, architecture).from_pretrained(path, dtype=torch.float32)
+        except HaruError:
+            raise
         except Exception as e:  # safetensors, JSON and torch each raise their own kind for a damaged file
             raise HaruError(f"The emotion model in {path} is damaged and cannot be loaded ({type(e).__name__}); "
                             "restore the files in that folder.",
@@ -63,10 +91,36 @@ class EmotionClassifier:
         info = json.loads(calibration.read_text()) if calibration.is_file() else {}
         kwargs.setdefault("temperature", info.get("temperature", 1.0))
         kwargs.setdefault("name", info.get("name", path.name))
-        return cls(model, **kwargs)
+        if precision is None or cache_dir is None:
+            config = load_config()
+            precision = precision or config.vision_precision
+            cache_dir = cache_dir or Path(config.data_dir) / "models" / "vision"
+        cached = int8_cache_path(path, cache_dir, kwargs["name"]) if precision in ("auto", "int8") else None
+        chosen = choose_path(cpu_features(), precision, int8_ready=cached is not None and int8_available(cached))
+        if chosen == "int8":
+            try:
+                if not cached.is_file():
+                    build_int8(model, int(model.config.image_size), cached)
+                kwargs["int8"] = Int8Runner(cached)
+                kwargs["int8"].session(kwargs["int8"].threads())     # a damaged graph shows here, not mid-turn
+            except Exception as e:  # export, quantiser and ONNX Runtime raise many kinds; torch still works
+                log.warning("the int8 emotion model %s could not be built or loaded (%s: %s); using torch, "
+                            "and building it again next start", cached, type(e).__name__, e)
+                cached.unlink(missing_ok=True)
+                kwargs.pop("int8", None)
+                chosen = choose_path(cpu_features(), "auto", int8_ready=False)
+        log.info("emotion model %s on the %s path (asked: %s)", kwargs["name"], chosen, precision)
+        return cls(model, path=chosen, **kwargs)
 
     def logits(self, faces: np.ndarray) -> torch.Tensor:
-        return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.bf16)
+        if self.path != "int8":
+            return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.path == "bf16")
+        # One face per run: dynamic quantisation scales the activations over the whole input, so in a batch
+        # a face's reading would depend on the other faces (probabilities moved by up to 0.02).
+        out = [self.int8.run(x[None])
+               for start in range(0, len(faces), self.batch_size)
+               for x in to_input(faces[start:start + self.batch_size], self.size).numpy()]
+        return torch.from_numpy(np.concatenate(out)) if out else torch.empty(0, self.model.config.num_labels)
 
     def probs(self, faces: np.ndarray) -> np.ndarray:
         """(N, 48, 48) uint8 -> (N, 7) float64 rows summing to 1."""

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vision.classifier import CALIBRATION_FILE, WEIGHTS_DIR, EmotionClassifier
+from vision.classifier import WEIGHTS_DIR, EmotionClassifier
 from vision.data import POSED_SETS, load_fer, posed_crops
 from vision.types import LABELS
 
@@ -39,15 +39,9 @@ PHOTO_SETS = ("ckplus48", "jaffe", "faces_real")
 
 
 def load_classifier(path: Path, **kwargs) -> EmotionClassifier:
-    """Any transformers image classifier folder (the ViT teacher or the DeiT student), float32."""
-    from transformers import AutoModelForImageClassification
-
-    model = AutoModelForImageClassification.from_pretrained(path, dtype=torch.float32)
-    calibration = Path(path) / CALIBRATION_FILE
-    info = json.loads(calibration.read_text()) if calibration.is_file() else {}
-    kwargs.setdefault("temperature", info.get("temperature", 1.0))
-    kwargs.setdefault("name", info.get("name", Path(path).name))
-    return EmotionClassifier(model, bf16=False, **kwargs)
+    """The model in ``path`` (the ViT teacher or the DeiT student) on the float32 path, the reference the
+    other numeric paths are checked against."""
+    return EmotionClassifier.from_pretrained(path, precision="fp32", **kwargs)
 
 
 def fit_temperature(logits: torch.Tensor, labels: np.ndarray) -> float:

@@ -4,9 +4,9 @@
     python -m vision.export --model runs/student/final --out vision/weights/deit_student --name ...
 
 Writes ``config.json`` + ``model.safetensors`` (fp16: half the size; the
-classifier computes in float32 or bf16), ``calibration.json`` (temperature
-fitted on FER2013 PublicTest FER+ majority, with the fp16 weights as shipped,
-plus the training arguments and PublicTest history when the folder has them)
+classifier computes in float32, bf16 or int8), ``calibration.json`` (temperature
+fitted on FER2013 PublicTest FER+ majority in float32, with the fp16 weights as
+shipped, plus the training arguments and PublicTest history when the folder has them)
 and ``metrics.json`` (everything ``python -m vision.evaluate`` reports).
 ``--metrics`` reuses an evaluation already made of the same fp16 weights
 (a CPU evaluation takes minutes). The model card ``README.md`` beside them is

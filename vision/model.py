@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from core.cpu import cpu_features
 from vision.preprocess import to_input
 
 
 def batched_logits(model, faces: np.ndarray, size: int, batch_size: int = 64, *,
-                   bf16: bool = True) -> torch.Tensor:
-    """Float32 logits (N, 7) for (N, 48, 48) uint8 faces; ``model`` is put in eval mode."""
+                   bf16: bool | None = None) -> torch.Tensor:
+    """Float32 logits (N, 7) for (N, 48, 48) uint8 faces; ``model`` is put in eval mode.
+
+    ``bf16`` None: bf16 autocast only where the CPU has it in hardware (emulated, it is slower than fp32).
+    """
+    bf16 = cpu_features().native_bf16 if bf16 is None else bf16
     model.eval()
     out = []
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):

@@ -7,6 +7,7 @@ catalogue text goes through :func:`html.escape`.
 from __future__ import annotations
 
 import calendar
+import json
 from datetime import date, datetime
 from html import escape
 from typing import Iterable, Mapping, Sequence
@@ -75,6 +76,11 @@ def _local(moment: datetime, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
+def said_html(text: str, language: str) -> str:
+    """What the person wrote or said, as it heads a diary entry."""
+    return f"<p class='haru-entry-text'><b>{escape(t('entry.you', language))}</b> {escape(text)}</p>"
+
+
 def comment_html(persona: str, text: str, when: datetime | None, language: str, tz: str = "UTC") -> str:
     """Anna's reply to a diary entry, drawn like a friend's comment under a post."""
     stamp = (f"<span class='haru-muted'>{escape(t('diary.saved_at', language, when=_local(when, tz)))}"
@@ -105,8 +111,26 @@ def calendar_html(year: int, month: int, cells: Sequence, language: str, selecte
                        f"<span class='haru-dnum'>{day.day}</span><span class='haru-mood'>{mood}</span>"
                        f"{count}</button></td>")
         rows.append(f"<tr>{''.join(tds)}</tr>")
-    return (f"<div class='haru-calendar'><div class='haru-cal-title'>{year}-{month:02d}</div>"
+    return (f"<div class='haru-calendar'><div class='haru-cal-title'>{escape(month_label(year, month, language))}</div>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+def month_label(year: int, month: int, language: str) -> str:
+    return f"{year}년 {month}월" if language == "ko" else f"{MONTHS_EN[month - 1]} {year}"
+
+
+def month_choices(today: date, language: str, back: int = 35) -> list[tuple[str, str]]:
+    """The month picker's options, newest first: this month and the ``back`` before it."""
+    out = []
+    for k in range(back + 1):
+        index = today.year * 12 + today.month - 1 - k
+        year, month = divmod(index, 12)
+        out.append((month_label(year, month + 1, language), f"{year:04d}-{month + 1:02d}"))
+    return out
 
 
 def entries_html(entries: Sequence, language: str, persona: str, empty_day: date | None = None,
@@ -128,7 +152,7 @@ def entries_html(entries: Sequence, language: str, persona: str, empty_day: date
             f"<div class='haru-muted'>#{entry.id} · {_local(entry.created_at, tz)} · "
             f"{escape(t('entry.mode.' + entry.mode, language))}"
             + "".join(f" · {x}" for x in (faces, words) if x) + "</div>"
-            f"<p class='haru-entry-text'><b>{escape(t('entry.you', language))}</b> {escape(said)}</p>"
+            + said_html(said, language)
             + (comment_html(persona, entry.reply, None, language) if entry.reply else "")
             + (f"<div class='haru-muted'>🎵 {escape(songs)}</div>" if songs else "")
             + "</div>")
@@ -146,7 +170,7 @@ CSS = """
 .haru-bar-main{height:.9em;margin-bottom:.5em}
 .haru-prob{display:grid;grid-template-columns:7.5em 1fr 3em;gap:.4em;align-items:center;font-size:.85em}
 .haru-num{color:var(--body-text-color-subdued);font-variant-numeric:tabular-nums}
-.haru-songs{display:grid;grid-template-columns:repeat(auto-fill,minmax(14em,1fr));gap:.6em}
+.haru-songs{display:grid;grid-template-columns:repeat(auto-fit,minmax(14em,1fr));gap:.6em;width:100%}
 .haru-song{border:1px solid var(--border-color-primary);border-radius:.8em;padding:.7em;background:var(--block-background-fill)}
 .haru-song-title{font-weight:600}
 .haru-song-reason{font-size:.85em;margin:.3em 0}
@@ -172,4 +196,46 @@ CSS = """
 .haru-count{position:absolute;right:.3em;top:.15em;font-size:.7em;color:var(--body-text-color-subdued)}
 .haru-entry{border-bottom:1px solid var(--border-color-primary);padding:.5em 0}
 .haru-entry-text{white-space:pre-wrap;margin:.3em 0}
+#cal-prev,#cal-next,#stats-report,#stats-refresh,#talk-send{white-space:nowrap;min-width:max-content;word-break:keep-all}
+.haru-danger{border:2px solid #c62828!important;border-radius:.8em;padding:.6em}
+.haru-danger h3{color:#c62828}
+#profile-delete{background:#c62828!important;color:#fff!important;border-color:#8e0000!important}
 """
+
+# Gradio's own words (button captions, drop zones, the status "Error") follow the browser's language, not the
+# one chosen in Settings; this swaps the few that show in Haru for the chosen language as they appear.
+_GRADIO_WORDS = [   # English, our Korean, then Gradio's own Korean where it differs
+    ("Click to Access Webcam", "눌러서 웹캠 켜기"), ("Record", "녹음"), ("Stop", "중지"), ("Error", "오류"),
+    ("Drop Image Here", "이미지를 여기에 놓으세요", "이미지를 여기에 드롭"),
+    ("Drop Audio Here", "오디오를 여기에 놓으세요", "오디오를 여기에 드롭"),
+    ("Drop File Here", "파일을 여기에 놓으세요", "파일을 여기에 드롭"), ("or", "또는"),
+    ("Click to Upload", "눌러서 올리기", "클릭하여 업로드"), ("Loading...", "불러오는 중..."),
+    ("Pause", "일시정지"), ("Resume", "재개"), ("Waiting", "대기 중"),
+    ("Use via API", "API로 사용"), ("Settings", "설정"),
+]
+TRANSLATE_JS = """<script>
+(() => {
+  const PAIRS = %s;
+  let lang = null;
+  function fix(root) {
+    if (!lang || !root) return;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.nodeValue.trim();
+      if (!text || text.length > 40) continue;
+      for (const [en, ...ko] of PAIRS) {
+        const from = lang === "ko" ? [en] : ko;
+        const hit = from.find((word) => word === text);
+        if (hit) { n.nodeValue = n.nodeValue.replace(hit, lang === "ko" ? ko[0] : en); break; }
+      }
+    }
+  }
+  window.haruTranslate = (l) => { lang = l; document.documentElement.lang = l; fix(document.body); };
+  new MutationObserver((changes) => {
+    for (const c of changes) {
+      if (c.type === "characterData") fix(c.target.parentNode);
+      for (const n of c.addedNodes) fix(n.nodeType === Node.TEXT_NODE ? n.parentNode : n);
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+})();
+</script>""" % json.dumps(_GRADIO_WORDS, ensure_ascii=False)

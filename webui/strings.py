@@ -62,6 +62,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "number now.",
                     "위험하다고 느껴지면 지금 바로 {helpline}(자살예방상담전화, 24시간) 또는 112/119에 연락해 주세요."),
     "talk.saved": ("Saved to your diary (entry #{id}).", "일기에 저장했어요 (기록 #{id})."),
+    "talk.offline_model": ("ℹ️ Anna is answering with the small built-in model, offline: her replies are short and "
+                           "her Korean can be stiff. A bigger model gives much better replies.",
+                           "ℹ️ 지금은 작은 내장 모델이 오프라인으로 답하고 있어서 답장이 짧고 한국어가 어색할 수 있어요. "
+                           "더 큰 모델을 연결하면 훨씬 좋아져요."),
+    "talk.open_settings": ("How to connect one", "연결 방법 보기"),
+    "talk.voice_failed": ("Anna's voice could not be played this time; her reply is above.",
+                          "이번에는 안나의 목소리를 재생하지 못했어요. 답장은 위에 있어요."),
     "talk.confidence": ("confidence", "확신도"),
 
     "mirror.cam": ("Webcam", "웹캠"),
@@ -78,11 +85,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "diary.comment": ("Anna's comment", "안나의 댓글"),
     "diary.saved_at": ("Saved {when}", "{when}에 저장됨"),
 
-    "cal.month": ("Month (YYYY-MM)", "월 (YYYY-MM)"),
+    "cal.month": ("Month", "달"),
     "cal.prev": ("◀ Previous", "◀ 이전 달"),
     "cal.next": ("Next ▶", "다음 달 ▶"),
-    "cal.day": ("Day (YYYY-MM-DD)", "날짜 (YYYY-MM-DD)"),
-    "cal.open": ("Open day", "그날 보기"),
     "cal.hint": ("Click a day to read its entries.", "날짜를 누르면 그날의 기록을 볼 수 있어요."),
     "cal.empty_day": ("Nothing written on {day}.", "{day}에는 기록이 없어요."),
     "cal.weekdays": ("Mon,Tue,Wed,Thu,Fri,Sat,Sun", "월,화,수,목,금,토,일"),
@@ -123,6 +128,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "settings.voice_online": ("Natural online voice (sends the reply text to Google; off = private offline voice)",
                               "자연스러운 온라인 음성 (답장 글이 Google로 전송돼요. 끄면 기기 안의 음성만 사용)"),
     "settings.reply_language": ("Anna replies in", "안나의 답장 언어"),
+    "settings.reply_language.auto": ("The language I use (each message)", "내가 쓴 언어로 (메시지마다)"),
     "settings.speech_language": ("I speak", "내가 말하는 언어"),
     "settings.speech_language.auto": ("Detect (Korean or English)", "자동 (한국어/영어)"),
     "settings.ui_language": ("Screen language", "화면 언어"),
@@ -143,6 +149,34 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "API 키 (이번 접속에서만 쓰고 저장하지 않아요)"),
     "settings.base_url": ("Server URL (OpenAI-compatible only)", "서버 주소 (OpenAI 호환 서버만)"),
     "settings.save": ("Save settings", "설정 저장"),
+    "settings.test": ("Test connection", "연결 확인"),
+    "settings.test_ok": ("{backend} ({model}) answered in {seconds} s: “{reply}”.",
+                         "{backend} ({model})가 {seconds}초 만에 답했어요: “{reply}”."),
+    "settings.test_failed": ("{backend} did not answer: {reason}", "{backend}에서 답이 없어요: {reason}"),
+    "settings.better": (
+        "**Better replies.** The built-in model is small and runs on this computer, so nothing you write leaves "
+        "it, but its Korean is stiff. Three better ways, then press **Test connection**:\n"
+        "1. **OpenAI**: backend `openai`, an API key from platform.openai.com, model e.g. `gpt-4.1-mini`.\n"
+        "2. **Anthropic**: backend `anthropic`, an API key from console.anthropic.com, model e.g. "
+        "`claude-haiku-4-5`.\n"
+        "3. **Your own model server** (Ollama, LM Studio, vLLM, llama.cpp server) with a model that writes good "
+        "Korean: e.g. install Ollama, run `ollama pull qwen2.5:7b`, then backend `openai-compatible`, address "
+        "`http://127.0.0.1:11434/v1`, model `qwen2.5:7b`. Your words stay on your machine.\n"
+        "A key typed here lives only in this browser session; the server's own keys go in `.env`.",
+        "**더 좋은 답장을 받으려면.** 기본 모델은 작고 이 컴퓨터에서 돌아가서 쓴 내용이 밖으로 나가지 않지만, 한국어가 "
+        "어색해요. 더 나은 방법 세 가지가 있어요. 고른 뒤 **연결 확인**을 눌러 보세요.\n"
+        "1. **OpenAI**: 백엔드 `openai`, platform.openai.com에서 받은 API 키, 모델 예: `gpt-4.1-mini`.\n"
+        "2. **Anthropic**: 백엔드 `anthropic`, console.anthropic.com에서 받은 API 키, 모델 예: `claude-haiku-4-5`.\n"
+        "3. **내 모델 서버** (Ollama, LM Studio, vLLM, llama.cpp 서버)와 한국어를 잘 쓰는 모델: 예를 들어 Ollama를 "
+        "설치하고 `ollama pull qwen2.5:7b`를 실행한 뒤, 백엔드 `openai-compatible`, 주소 "
+        "`http://127.0.0.1:11434/v1`, 모델 `qwen2.5:7b`. 내 글이 내 컴퓨터 밖으로 나가지 않아요.\n"
+        "여기 입력한 키는 이 브라우저 세션에만 있어요. 서버의 키는 `.env`에 넣어 주세요."),
+    "settings.no_ffmpeg": ("ℹ️ ffmpeg is not installed on the server, so Anna's voice plays once her whole reply is "
+                           "written. To hear her while she writes: `sudo apt-get install ffmpeg` (Debian/Ubuntu), "
+                           "`brew install ffmpeg` (macOS) or `winget install ffmpeg` (Windows), then restart Haru.",
+                           "ℹ️ 서버에 ffmpeg가 없어서 안나의 목소리는 답장이 다 쓰인 뒤에 나와요. 쓰는 동안 바로 들으려면 "
+                           "`sudo apt-get install ffmpeg`(Debian/Ubuntu), `brew install ffmpeg`(macOS), "
+                           "`winget install ffmpeg`(Windows)로 설치한 뒤 Haru를 다시 시작하세요."),
     "settings.saved": ("Settings saved.", "설정을 저장했어요."),
     "lang.ko": ("Korean", "한국어"),
     "lang.en": ("English", "영어"),
@@ -152,10 +186,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.save": ("Save profile", "프로필 저장"),
     "profile.saved": ("Profile saved.", "프로필을 저장했어요."),
     "profile.export": ("Export my data", "내 데이터 내보내기"),
-    "profile.export_file": ("Your data (JSON)", "내 데이터 (JSON)"),
+    "profile.export_file": ("Your data (JSON and CSV)", "내 데이터 (JSON, CSV)"),
     "profile.delete_title": ("Delete my account and every entry", "계정과 모든 기록 삭제"),
     "profile.delete_password": ("Type your password to confirm", "확인을 위해 비밀번호를 입력하세요"),
     "profile.delete": ("Delete everything", "모두 삭제"),
+    "profile.delete_warning": ("This removes your account and every diary entry at once. It cannot be undone: "
+                               "export your data first if you want to keep it.",
+                               "계정과 모든 일기가 한 번에 지워지고 되돌릴 수 없어요. 간직하고 싶다면 먼저 내보내기를 하세요."),
     "profile.deleted": ("Your account and diary were deleted.", "계정과 일기를 삭제했어요."),
 }
 

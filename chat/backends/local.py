@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import secrets
 import threading
@@ -25,6 +24,7 @@ from typing import Any, Iterator
 from chat.backends._model_files import MODEL_NAME, ensure_model
 from chat.backends.guard import Rejected, ReplyGuard, last_user_words
 from core.config import AppConfig
+from core.cpu import free_cores, threads_for, usable_cores
 from core.errors import ErrorCategory, HaruError
 from prompts.types import Message, Prompt
 
@@ -74,16 +74,29 @@ class LocalModelError(HaruError):
     category = ErrorCategory.UNAVAILABLE
 
 
+MAX_THREADS = 4
+
+
+def choose_threads(cores: int, free: float) -> int:
+    """Generation threads for ``cores`` usable cores of which ``free`` were idle over the last minute.
+
+    llama.cpp's threads wait on each other at every token, so a thread on a core that other work holds
+    stalls all of them (two threads on a busy 2-core machine fell to 0.5 tokens/s, one kept ~7): only
+    idle cores get one. Beyond two cores one is left to speech synthesis, which runs while the reply streams.
+    """
+    return threads_for(cores, free - (1 if cores > 2 else 0), MAX_THREADS)
+
+
 def default_threads() -> int:
-    """Generation leaves one core to speech synthesis, which runs while the reply streams. On a busy
-    2-core machine two llama.cpp threads (which spin-wait on each other) fell to 0.5 tokens/s; one kept ~7."""
-    return max(1, min(4, (os.cpu_count() or 2) - 1))
+    """:func:`choose_threads` for this process's cores and the load right now."""
+    cores = usable_cores()
+    return choose_threads(cores, free_cores(cores))
 
 
 def batch_threads() -> int:
     """Reading the prompt happens before there is anything to speak, and the turn's face and speech are
     done by then: all cores (on 2 cores the turn's new prompt part read at 66 instead of 36 tokens/s)."""
-    return max(1, min(8, os.cpu_count() or 2))
+    return max(1, min(8, usable_cores()))
 
 
 @lru_cache(maxsize=2)
@@ -110,7 +123,8 @@ def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
     # The library also opens an HTTP listener on a random loopback port; an unknown key keeps other
     # programs (and web pages in the user's browser) from using it.
     params.api_keys = [secrets.token_urlsafe(24)]
-    log.info("loading the offline model %s with %d threads", model_path, n_threads)
+    log.info("loading the offline model %s with %d generation threads (%.1f of %d cores free)",
+             model_path, n_threads, free_cores(), usable_cores())
     try:
         return xllamacpp.Server(params)
     except RuntimeError as e:   # llama.cpp only says "failed to init server", whatever is wrong with the file
