@@ -50,6 +50,9 @@ class AppConfig:
                               "CSV of songs in the tracks.csv schema; empty = the bundled curated list.")
     vision_precision: str = _f("auto", "HARU_VISION_PRECISION",
                                "Numeric path of the emotion model: auto (chosen from the CPU) | bf16 | fp32 | int8.")
+    vision_model: str = _f("vit", "HARU_VISION_MODEL",
+                           "Face emotion model: vit (the shipped ViT, most accurate) | student (the distilled DeiT: "
+                           "about a third of the compute, 0.3-3 points less accurate; for slow CPUs).")
     keep_face_thumbnail: bool = _f(False, "HARU_KEEP_FACE_THUMBNAIL",
                                    "Store a small face thumbnail with each diary entry (off for privacy).")
     max_upload_mb: int = _f(20, "HARU_MAX_UPLOAD_MB", "Largest photo or audio upload accepted.")
@@ -127,6 +130,8 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: Path | None = Path
     config = replace(AppConfig(), **{**values, **overrides})
     if config.llm_backend not in LLM_BACKENDS:
         raise ValueError(f"HARU_LLM must be one of {', '.join(LLM_BACKENDS)}, got {config.llm_backend!r}")
+    if config.vision_model not in ("vit", "student"):
+        raise ValueError(f"HARU_VISION_MODEL must be vit or student, got {config.vision_model!r}")
     if config.vision_precision not in VISION_PRECISIONS:
         raise ValueError(f"HARU_VISION_PRECISION must be one of {', '.join(VISION_PRECISIONS)}, "
                          f"got {config.vision_precision!r}")

@@ -138,9 +138,12 @@ def default_classifier() -> EmotionClassifier:
         return _load_default()
 
 
+STUDENT_DIR = WEIGHTS_DIR / "deit_student"
+
+
 @lru_cache(maxsize=1)
 def _load_default() -> EmotionClassifier:
-    return EmotionClassifier.from_pretrained(WEIGHTS_DIR)
+    return EmotionClassifier.from_pretrained(STUDENT_DIR if load_config().vision_model == "student" else WEIGHTS_DIR)
 
 
 def to_face48(face: np.ndarray) -> np.ndarray:
