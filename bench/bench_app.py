@@ -74,7 +74,7 @@ def _turn_rows(server, media) -> list[Row]:
                 first_voice = time.perf_counter() - t0
         seen = len(outputs)
         time.sleep(0.02)
-    job.result()
+    job.result(timeout=600)
     total = time.perf_counter() - t0
     note = "5 s English sentence + face photo, length=short, local LLM, offline voice"
     return [Row("app", "talk via API: first reply text", first_text or float("nan"), "s", "", note),

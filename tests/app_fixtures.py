@@ -65,7 +65,7 @@ class AppServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait()
+                self.process.wait(timeout=30)
 
 
 def start_app(data_dir: Path, **env: str) -> AppServer:

@@ -51,7 +51,7 @@ def test_without_ffmpeg_the_reply_is_spoken_as_one_wav_and_saved(app_without_ffm
     client.predict("no-ffmpeg-user", PASSWORD, "Mina", api_name="/signup")
     outputs = client.predict("A quiet evening at home.", None, None, False, api_name="/talk")
     chat, voice, banner = outputs[0], outputs[3], outputs[5]
-    assert "lovely evening" in chat[-1]["content"]
+    assert "lovely evening" in str(chat[-1]["content"])
     assert re.search(r"Saved to your diary \(entry #\d+\)", banner), banner
     assert "haru-error" not in banner
     data = Path(voice).read_bytes()

@@ -77,7 +77,7 @@ def test_sigkill_loses_no_confirmed_entry(store, store_url):
 def test_twenty_threads_lose_nothing_and_mix_no_users(store):
     threads, per_user = 20, 5
     users = [store.create_user(f"user{i:02d}", "password1", f"User {i}") for i in range(threads)]
-    start = threading.Barrier(threads)
+    start = threading.Barrier(threads, timeout=60)   # bounded: a thread that never starts fails the test
     failures: list[BaseException] = []
 
     def work(user):

@@ -111,7 +111,8 @@ def test_finish_while_chunks_still_arrive_from_another_thread(whisper_model, fir
     feeder.start()
     time.sleep(len(clip) / RATE - 1.0)           # the user clicks stop; the browser still sends a chunk or two
     result = listener.finish()
-    feeder.join()
+    feeder.join(timeout=30)
+    assert not feeder.is_alive(), "the feeding thread never finished"
     assert wer(FIRST, result.text) <= 0.2, result.text
 
 

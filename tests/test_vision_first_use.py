@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent("""
     face = np.full((48, 48), 128, np.uint8)
     with ThreadPoolExecutor(4) as pool:
         jobs = [pool.submit(vision.warmup)] + [pool.submit(vision.classify_faces, [face]) for _ in range(3)]
-        readings = [job.result() for job in jobs[1:]]
+        readings = [job.result(timeout=300) for job in jobs[1:]]
     print(sorted({r[0].label for r in readings}))
 """)
 
