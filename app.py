@@ -19,6 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import argparse  # noqa: E402
 import functools  # noqa: E402
 import logging  # noqa: E402
+import secrets  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
@@ -627,7 +628,8 @@ class Handlers:
         """The whole diary as JSON (everything) and CSV (one row per entry, for a spreadsheet)."""
         user_id = session.user()
         _sweep(self.export_dir, EXPORT_MAX_AGE_S)
-        folder = self.export_dir / f"{user_id}-{time.time_ns()}"
+        # An unguessable folder: Gradio serves the exports folder to whoever names a file in it.
+        folder = self.export_dir / f"{user_id}-{secrets.token_urlsafe(24)}"
         folder.mkdir(parents=True)
         paths = []
         for fmt in ("json", "csv"):
@@ -750,8 +752,8 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         listener = gr.State(None)
         browser = gr.Textbox(visible=False)
         page_language = gr.Textbox(lang, visible=False)   # Gradio's own words follow it (render.TRANSLATE_JS)
-        # Encrypted in the browser's local storage; signed by us as well (see webui.tokens).
-        token = gr.BrowserState("", storage_key="haru-signin", secret=h.token_key.hex())
+        # Encrypted in the browser's local storage with a key Gradio publishes; signed by us with one it never sees.
+        token = gr.BrowserState("", storage_key="haru-signin", secret=tokens.browser_secret(h.token_key))
 
         with gr.Row(elem_id="haru-header"):
             L(gr.Markdown(f"## {t('app.title', lang)}"), "## {}", value="app.title")
@@ -1050,9 +1052,6 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
                         preprocess=False, concurrency_id="model", concurrency_limit=model_slots, time_limit=600).then(
             h.calendar, [session, month], cal, **private)
 
-        # The charts are drawn as the tab opens, not only on "Refresh".
-        cal_tab.select(h.calendar, [session, month, day_box], cal, **private).then(
-            h.stats, [session, stats_days], [counts_plot, series_plot], **private)
         for btn, step in ((prev_btn, -1), (next_btn, 1)):
             btn.click(functools.partial(h.shift_month, step=step), [session, month], month, **private).then(
                 h.calendar, [session, month, day_box], cal, **private)
@@ -1061,6 +1060,10 @@ def build_demo(config: AppConfig, companion: chat.Companion | None = None,
         entry_id = gr.Number(visible=False)
         entry_id.submit(h.entry, [session, entry_id], day_entries, api_name="entry")
         stats_btn.click(h.stats, [session, stats_days], [counts_plot, series_plot], api_name="stats")
+        # The charts are drawn as the tab opens, not only on "Refresh" (registered after the public /stats,
+        # which would otherwise be renamed /stats_1).
+        cal_tab.select(h.calendar, [session, month, day_box], cal, **private).then(
+            h.stats, [session, stats_days], [counts_plot, series_plot], **private)
         report_btn.click(h.report, [session, period], report_md, api_name="report",
                          concurrency_id="model", concurrency_limit=model_slots, time_limit=600)
 

@@ -153,7 +153,7 @@ def test_bad_input_gives_a_readable_message(server, endpoint, args, message):
 
 def test_an_empty_turn_is_explained_not_answered(server):
     client, _ = account(server)
-    chat, *_, banner, _session_text, _mic, _face = client.predict("   ", None, None, True, api_name="/talk")
+    chat, *_, banner, _text_box = client.predict("   ", None, None, True, api_name="/talk")
     assert "haru-error" in banner and "Say something" in banner
     assert chat == []
 

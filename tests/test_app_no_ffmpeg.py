@@ -27,6 +27,7 @@ from tests.fake_llm_server import FakeLLMServer, Reply
 pytestmark = pytest.mark.slow
 
 REPLY = ("That sounds like a lovely evening. ", "What made it feel so calm?")
+SESSION_SECRET = "secret-shared-by-replicas"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,8 @@ def app_without_ffmpeg():
     assert not Path(path, "ffmpeg").exists()
     with FakeLLMServer(default=Reply(chunks=REPLY)) as llm:
         server = start_app(outside_temp_dir("no-ffmpeg-"), PATH=path, HARU_LLM="openai-compatible",
-                           OPENAI_BASE_URL=llm.openai_url, HARU_LLM_MODEL="fake-model", HARU_VOICE="true")
+                           OPENAI_BASE_URL=llm.openai_url, HARU_LLM_MODEL="fake-model", HARU_VOICE="true",
+                           HARU_SESSION_SECRET=SESSION_SECRET)
         server.llm_url = llm.openai_url
         try:
             wait_for_models(server.url)
@@ -80,3 +82,11 @@ def test_test_connection_says_what_answered_or_why_not_within_seconds(app_withou
                           api_name="/test_connection")
     assert time.monotonic() - started < 15
     assert "haru-error" in dead and "did not answer" in dead, dead
+
+
+def test_the_session_secret_never_reaches_the_browser(app_without_ffmpeg):
+    """Gradio sends a BrowserState's encryption key to every page in /config: it must not be the key that
+    signs the stay-signed-in token, or anyone could sign themselves in as anybody."""
+    with urllib.request.urlopen(app_without_ffmpeg.url + "config", timeout=10) as response:
+        config = response.read().decode()
+    assert SESSION_SECRET not in config and SESSION_SECRET.encode().hex() not in config

@@ -24,6 +24,12 @@ def new_key(configured: str) -> bytes:
     return configured.encode() if configured else secrets.token_bytes(32)
 
 
+def browser_secret(key: bytes) -> str:
+    """The key ``gr.BrowserState`` encrypts with. Gradio sends it to every browser in /config, so it must never
+    be the signing key; derived one way from it, it is still the same on every replica sharing the secret."""
+    return hmac.new(key, b"haru browser state", hashlib.sha256).hexdigest()
+
+
 def _mac(key: bytes, body: str) -> str:
     return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
