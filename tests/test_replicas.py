@@ -8,27 +8,31 @@ through both at once all arrive exactly once, and each person only ever sees the
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from sqlalchemy import create_engine, text
 
-from tests.app_fixtures import PASSWORD, exported_json, outside_temp_dir, start_app, wait_for_models
+from tests.app_fixtures import (
+    PASSWORD,
+    exported_json,
+    outside_temp_dir,
+    start_app,
+    wait_for_models,
+)
 from tests.conftest import require
+from tests.diary_fixtures import PG_URL, postgres_schema
 from tests.fake_llm_server import FakeLLMServer, Reply
 
 pytestmark = pytest.mark.postgres
 
-PG_URL = os.environ.get("DATABASE_URL", "")
 MIGRATIONS = Path(__file__).resolve().parents[1] / "diary" / "migrations" / "versions"
 USERS = 3
 ENTRIES_PER_REPLICA = 3      # per user: this many through A and as many through B, all at once
@@ -38,15 +42,8 @@ TURN_TIMEOUT_S = 120
 @pytest.fixture(scope="module")
 def schema_url():
     require(PG_URL.startswith("postgresql"), "DATABASE_URL does not point at PostgreSQL (see .ci/postgres.sh)")
-    schema = f"replicas_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}", schema, admin
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema("replicas") as (url, schema):
+        yield url, schema
 
 
 def shared_models() -> Path:
@@ -62,10 +59,10 @@ def shared_models() -> Path:
 
 @pytest.fixture(scope="module")
 def replicas(schema_url):
-    url, _, _ = schema_url
+    url, _ = schema_url
     reply = Reply(chunks=("A calm", " reply", " from", " the shared", " model server."), first_delay_s=0.05)
-    env = dict(DATABASE_URL=url, HARU_SESSION_SECRET=secrets.token_hex(32), HARU_LLM="openai-compatible",
-               HARU_LLM_MODEL="fake-model", HARU_VOICE="false")
+    env = {"DATABASE_URL": url, "HARU_SESSION_SECRET": secrets.token_hex(32), "HARU_LLM": "openai-compatible",
+           "HARU_LLM_MODEL": "fake-model", "HARU_VOICE": "false"}
     models = shared_models()
     with FakeLLMServer(default=reply) as llm:
         dirs = []
@@ -91,10 +88,12 @@ def client(server) -> Client:
 
 
 def test_two_replicas_started_together_migrate_the_schema_once(replicas, schema_url):
-    _, schema, admin = schema_url
+    url, _ = schema_url
     revisions = sorted(p.stem.split("_")[0] for p in MIGRATIONS.glob("[0-9]*.py"))
-    with admin.connect() as conn:
-        versions = conn.execute(text(f"SELECT version_num FROM {schema}.alembic_version")).scalars().all()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    engine.dispose()
     assert len(versions) == 1 and versions[0].startswith(revisions[-1])
     # Alembic logs each step it runs: across both replicas every revision ran exactly once.
     ran = [line for server in replicas for line in server.log_tail(10**7).splitlines() if "Running upgrade" in line]
@@ -134,7 +133,6 @@ def _month_count(calendar_html: str) -> int:
 
 
 def test_entries_written_through_both_at_once_arrive_exactly_once_and_stay_private(replicas):
-    a, b = replicas
     users = [f"rep-w{i}-{uuid.uuid4().hex[:6]}" for i in range(USERS)]
     for i, username in enumerate(users):
         client(replicas[i % 2]).predict(username, PASSWORD, f"Writer {i}", api_name="/signup")
