@@ -12,6 +12,7 @@ export must hold exactly the entries that user was told were saved: none lost, n
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import sys
@@ -206,6 +207,17 @@ def _replicas(count: int, llm_url: str, database_url: str, tmp: Path) -> list:
     return servers
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
 def run_replicas(duration_s: float = REPLICAS_S, counts: Sequence[int] = (1, 2)) -> list[Row]:
     """The same load through 1, then 2 replicas on one PostgreSQL (DATABASE_URL, a fresh schema each) and
     one fake model server; users are spread over the replicas and stay on theirs."""
@@ -220,7 +232,11 @@ def run_replicas(duration_s: float = REPLICAS_S, counts: Sequence[int] = (1, 2))
                 tempfile.TemporaryDirectory(prefix="haru-replicas-") as tmp:
             servers = _replicas(count, llm.openai_url, database_url, Path(tmp))
             try:
+                rss_idle = sum(_rss_mb(s.process.pid) for s in servers)
+                cpu0 = sum(_cpu_s(s.process.pid) for s in servers)
                 result = simulate([s.url for s in servers], USERS, duration_s)
+                cpu = sum(_cpu_s(s.process.pid) for s in servers) - cpu0
+                rss = sum(_rss_mb(s.process.pid) for s in servers)
             finally:
                 for server in servers:
                     server.stop()
@@ -232,7 +248,11 @@ def run_replicas(duration_s: float = REPLICAS_S, counts: Sequence[int] = (1, 2))
                  Row("replicas", f"{count} replica(s): turn latency p95", p95(latencies), "s", "", "queue wait included"),
                  Row("replicas", f"{count} replica(s): errors, lost, foreign rows",
                      len(result.errors) + result.lost_rows + result.foreign_rows, "count", "0",
-                     "; ".join(sorted(set(result.errors)))[:120])]
+                     "; ".join(sorted(set(result.errors)))[:120]),
+                 Row("replicas", f"{count} replica(s): app CPU per turn", cpu / max(1, len(result.latencies_s)), "CPU-s",
+                     "", "user+system time of the app processes; the 20 sign-ups and exports included"),
+                 Row("replicas", f"{count} replica(s): app memory, all replicas", rss, "MB",
+                     "", f"resident after the run; {rss_idle:.0f} MB warmed up and idle")]
     if len(counts) > 1:
         rows.append(Row("replicas", f"scaling {counts[0]} -> {counts[-1]} replicas", rates[counts[-1]] / rates[counts[0]],
                         "x", "", "throughput ratio; every process shares the same CPU cores"))

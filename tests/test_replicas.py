@@ -115,6 +115,17 @@ def test_an_account_made_on_one_replica_logs_in_on_the_other(replicas):
         client(b).predict(username, "not the password", api_name="/login")
 
 
+def test_failed_logins_count_across_replicas(replicas):
+    a, b = replicas
+    username = f"rep-{uuid.uuid4().hex[:8]}"
+    client(a).predict(username, PASSWORD, "Jun", api_name="/signup")
+    for server in (a, b, a, b, a):
+        with pytest.raises(AppError, match="Wrong username or password"):
+            client(server).predict(username, "a wrong guess", api_name="/login")
+    with pytest.raises(AppError, match="Too many failed logins"):
+        client(b).predict(username, PASSWORD, api_name="/login")
+
+
 def _write(server, username: str, texts: list[str]) -> list[int]:
     """Log in on ``server`` and write ``texts`` one after another; the entry ids the banners report."""
     session = client(server)
