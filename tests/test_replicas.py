@@ -79,8 +79,8 @@ def replicas(schema_url):
                 list(pool.map(lambda s: wait_for_models(s.url, timeout_s=300), servers))
             yield servers
         finally:
-            for server in servers:
-                server.stop()
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(lambda server: server.stop(), servers))
 
 
 def client(server) -> Client:
