@@ -16,13 +16,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from sqlalchemy import create_engine, text
 
 from tests.app_fixtures import (
     PASSWORD,
     exported_json,
+    face_photo,
     outside_temp_dir,
     start_app,
     wait_for_models,
@@ -124,6 +125,22 @@ def test_failed_logins_count_across_replicas(replicas):
             client(server).predict(username, "a wrong guess", api_name="/login")
     with pytest.raises(AppError, match="Too many failed logins"):
         client(b).predict(username, PASSWORD, api_name="/login")
+
+
+def test_a_photo_goes_to_the_replica_that_reads_it_and_its_entry_to_both(replicas, tmp_path):
+    """Uploads land in the receiving replica's own data dir; only the entry they produce is shared."""
+    a, b = replicas
+    username = f"rep-{uuid.uuid4().hex[:8]}"
+    writer = client(a)
+    writer.predict(username, PASSWORD, "Hana", api_name="/signup")
+    photo = face_photo(tmp_path / "face.png")
+    writer.submit("A photo from today.", handle_file(str(photo)), api_name="/diary_write").result(
+        timeout=TURN_TIMEOUT_S)
+    assert any((a.data_dir / "uploads").rglob("*.png")) and not any((b.data_dir / "uploads").rglob("*.png"))
+    reader = client(b)
+    reader.predict(username, PASSWORD, api_name="/login")
+    [row] = exported_json(reader)["entries"]
+    assert row["text"] == "A photo from today." and row["face_label"]
 
 
 def _write(server, username: str, texts: list[str]) -> list[int]:
