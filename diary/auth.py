@@ -51,8 +51,19 @@ def bad_login() -> AuthError:
     return AuthError("Wrong username or password.", "아이디 또는 비밀번호가 맞지 않아요.")
 
 
+def too_many_failures(wait_s: float) -> AuthError:
+    wait = max(1, round(wait_s / 60))
+    return AuthError(f"Too many failed logins. Please try again in about {wait} min.",
+                     f"로그인 실패가 너무 많아요. 약 {wait}분 후에 다시 시도해 주세요.",
+                     category=ErrorCategory.RATE_LIMIT)
+
+
 class LoginLimiter:
-    """At most ``max_failures`` failed logins per username in a sliding ``window_s``, per process."""
+    """At most ``max_failures`` failed logins per username in a sliding ``window_s``, per process.
+
+    The diary store counts in its database instead (:class:`diary.store.SharedLoginLimiter`), so that
+    replicas share the count; this one stays for a store that wants no writes on a failed login.
+    """
 
     def __init__(self, max_failures: int = 5, window_s: float = 300.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -66,10 +77,7 @@ class LoginLimiter:
         with self._lock:
             recent = self._recent(username)
             if len(recent) >= self.max_failures:
-                wait = max(1, round((recent[0] + self.window_s - self._clock()) / 60))
-                raise AuthError(f"Too many failed logins. Please try again in about {wait} min.",
-                                f"로그인 실패가 너무 많아요. 약 {wait}분 후에 다시 시도해 주세요.",
-                                category=ErrorCategory.RATE_LIMIT)
+                raise too_many_failures(recent[0] + self.window_s - self._clock())
 
     def failed(self, username: str) -> None:
         with self._lock:

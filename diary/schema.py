@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -55,3 +55,12 @@ class MessageRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))   # "user" | "assistant"
     content: Mapped[str] = mapped_column(Text)
+
+
+class LoginFailureRow(Base):
+    """One failed login, kept for the limit's window; in the database so every app replica counts it."""
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)   # as typed, lower-cased: may be no account
+    failed_at: Mapped[float] = mapped_column(Float, index=True)      # seconds of the limiter's clock

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import logging
+import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, defer
 from core.errors import ErrorCategory, HaruError
 from diary import auth, moods, stats
 from diary.db import make_engine, migrate, unavailable
-from diary.schema import EntryRow, MessageRow, UserRow
+from diary.schema import EntryRow, LoginFailureRow, MessageRow, UserRow
 from diary.types import DayCell, Entry, EntryDraft, MoodSeries, User
 
 if TYPE_CHECKING:
@@ -62,23 +63,59 @@ def _json_safe(value, what: str):
         raise HaruError(f"{what} must be plain JSON data: {e}", f"{what} 값은 JSON으로 저장할 수 있어야 해요.") from e
 
 
+class SharedLoginLimiter:
+    """:class:`diary.auth.LoginLimiter`'s rule, counted in the diary database: every app process on the
+    same database shares the count, and a restart does not reset it."""
+
+    def __init__(self, engine: Engine, max_failures: int = 5, window_s: float = 300.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._clock = clock
+
+    def check(self, username: str) -> None:
+        since = self._clock() - self.window_s
+        with _transaction(self.engine) as s:
+            times = s.scalars(select(LoginFailureRow.failed_at).where(
+                LoginFailureRow.username == username, LoginFailureRow.failed_at > since)
+                .order_by(LoginFailureRow.failed_at)).all()
+        if len(times) >= self.max_failures:
+            raise auth.too_many_failures(times[-self.max_failures] + self.window_s - self._clock())
+
+    def failed(self, username: str) -> None:
+        now = self._clock()
+        with _transaction(self.engine, write=True) as s:
+            # Old rows go on the way, so names tried once and never again do not pile up.
+            s.execute(delete(LoginFailureRow).where(LoginFailureRow.failed_at <= now - self.window_s))
+            s.add(LoginFailureRow(username=username, failed_at=now))
+
+    def succeeded(self, username: str) -> None:
+        with _transaction(self.engine, write=True) as s:
+            s.execute(delete(LoginFailureRow).where(LoginFailureRow.username == username))
+
+
+@contextmanager
+def _transaction(engine: Engine, write: bool = False) -> Iterator[Session]:
+    with unavailable(), Session(engine, expire_on_commit=False,
+                                execution_options={"diary_write": write}) as session, session.begin():
+        yield session
+
+
 class DiaryStore:
     """Construct with a migrated engine (see :func:`open_store`); holds no per-user state."""
 
     def __init__(self, engine: Engine, *, hasher: PasswordHasher | None = None,
-                 limiter: auth.LoginLimiter | None = None,
+                 limiter: auth.LoginLimiter | SharedLoginLimiter | None = None,
                  clock: Callable[[], datetime] = _utcnow) -> None:
         self.engine = engine
         self._hasher = hasher or PasswordHasher()
-        self._limiter = limiter or auth.LoginLimiter()
+        self._limiter = limiter or SharedLoginLimiter(engine)
         self._clock = clock
         self._dummy_hash: str | None = None
 
-    @contextmanager
-    def _tx(self, write: bool = False) -> Iterator[Session]:
-        with unavailable(), Session(self.engine, expire_on_commit=False,
-                                    execution_options={"diary_write": write}) as session, session.begin():
-            yield session
+    def _tx(self, write: bool = False):   # a context manager, see _transaction
+        return _transaction(self.engine, write)
 
     # ---- accounts -------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from functools import partial
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,11 +17,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from argon2 import PasswordHasher
+from sqlalchemy import text
 
 from core.errors import ErrorCategory, HaruError
-from diary import COLOUR, EMOJI, LABELS, AuthError, DiaryStore, DiaryUnavailableError, EntryDraft, LoginLimiter
+from diary import (COLOUR, EMOJI, LABELS, AuthError, DiaryStore, DiaryUnavailableError, EntryDraft, LoginLimiter,
+                   SharedLoginLimiter)
+from diary.db import make_engine, migrate
 from diary.schema import Base
-from tests.diary_fixtures import draft, new_store, store, store_url, utc  # noqa: F401  (fixtures)
+from tests.diary_fixtures import FAST_HASHER, draft, new_store, store, store_url, utc  # noqa: F401  (fixtures)
 
 NOW = utc(2026, 11, 20, 12, 0)
 
@@ -72,9 +76,14 @@ def test_duplicate_username_is_refused(store):
         store.create_user("MINJI", "password2", "Other")
 
 
-def test_failed_logins_are_rate_limited_per_username(store_url):
+@pytest.mark.parametrize("kind", ["in-process", "in-database"])
+def test_failed_logins_are_rate_limited_per_username(store_url, kind):
     now = [0.0]
-    limited = new_store(store_url, limiter=LoginLimiter(max_failures=3, window_s=60, clock=lambda: now[0]))
+    engine = make_engine(store_url)
+    migrate(engine)
+    limiter = (LoginLimiter if kind == "in-process" else partial(SharedLoginLimiter, engine))(
+        max_failures=3, window_s=60, clock=lambda: now[0])
+    limited = DiaryStore(engine, hasher=FAST_HASHER, limiter=limiter)
     limited.create_user("minji", "password1", "Minji")
     limited.create_user("jun", "password2", "Jun")
     for _ in range(3):
@@ -88,6 +97,25 @@ def test_failed_logins_are_rate_limited_per_username(store_url):
     now[0] += 61
     assert limited.authenticate("minji", "password1").name == "Minji"
     limited.engine.dispose()
+
+
+def test_the_login_limit_is_shared_by_every_store_on_one_database(store_url):
+    """Two app replicas on one database: failures on either count together, a success on either clears them."""
+    a, b = new_store(store_url), new_store(store_url)
+    a.create_user("minji", "password1", "Minji")
+    for store in (a, b, a, b, a):
+        with pytest.raises(AuthError):
+            store.authenticate("minji", "guess")
+    with pytest.raises(AuthError, match="Too many failed logins") as blocked:
+        b.authenticate("minji", "password1")
+    assert blocked.value.category is ErrorCategory.RATE_LIMIT
+    with a.engine.begin() as conn:   # the window has passed
+        conn.execute(text("UPDATE login_failures SET failed_at = failed_at - 301"))
+    assert b.authenticate("minji", "password1").name == "Minji"
+    with a.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
+    for store in (a, b):
+        store.engine.dispose()
 
 
 def test_login_rehashes_a_password_hashed_with_old_parameters(store_url):
