@@ -6,6 +6,7 @@ A softmax layer on sentence vectors, trained on GoEmotions (English, official Ek
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from words.encoder import encode
 from words.types import LABELS, Feeling
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "feelings.npz"
+# Clause breaks where a second feeling often starts: sentence ends, "but / though", "-지만 / -는데".
+_CLAUSES = re.compile(r"(?<=[.!?…])\s+|\n+|,?\s+(?:but|though|although|yet)\s+|(?<=지만)\s*|(?<=는데)\s+", re.I)
+_POSITIVE, _NEGATIVE = ("happy",), ("angry", "disgust", "fear", "sad")
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +40,17 @@ def read_feeling(text: str) -> Feeling | None:
     """What the words feel like; None when there are no words."""
     if not text or not text.strip():
         return None
-    row = feeling_probs([text.strip()])[0]
-    probs = {label: float(p) for label, p in zip(LABELS, row)}
-    label = LABELS[int(row.argmax())]
-    return Feeling(label=label, probs=probs, confidence=probs[label])
+    clauses = [c.strip() for c in _CLAUSES.split(text.strip()) if c and c.strip()]
+    rows = feeling_probs([text.strip()] + (clauses if len(clauses) > 1 else []))
+    probs = {label: float(p) for label, p in zip(LABELS, rows[0])}
+    label = LABELS[int(rows[0].argmax())]
+    leanings = {_leaning(dict(zip(LABELS, row))) for row in rows[1:]}
+    return Feeling(label=label, probs=probs, confidence=probs[label], mixed={1, -1} <= leanings)
+
+
+def _leaning(probs: dict[str, float]) -> int:
+    """+1 / -1 when a clause's strongest valenced feeling is happy / unhappy and at least 0.25, else 0."""
+    label = max(_POSITIVE + _NEGATIVE, key=probs.__getitem__)
+    if probs[label] < 0.25:
+        return 0
+    return 1 if label in _POSITIVE else -1

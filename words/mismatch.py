@@ -13,9 +13,9 @@ from words.types import Feeling
 
 MISMATCH_MIN_FACE_CONFIDENCE = 0.5
 NEUTRAL_FACE_MIN_CONFIDENCE = 0.7     # "shows nothing" needs a surer face than "shows something"
-WORDS_MIN_SIDE = 0.6                  # share of the words' probability on one side to call a direction
-WORDS_MIXED_SIDE = 0.25               # the other side this large: mixed feelings, no direction
-WORDS_STRONG = 0.7                    # a feeling this sure is "strong" next to a neutral face
+WORDS_MIN_SIDE = 0.45                 # share of the words' probability on one side to call a direction
+WORDS_MIXED_SIDE = 0.3                # the other side this large: mixed feelings, no direction
+WORDS_STRONG = 0.6                    # a feeling this sure is "strong" next to a neutral face
 
 _POSITIVE = ("happy",)
 _NEGATIVE = ("angry", "disgust", "fear", "sad")
@@ -24,7 +24,7 @@ _VISIBLE = ("happy", "sad", "angry")
 
 def words_direction(feeling: Feeling | None) -> int:
     """+1 / -1 when the words clearly lean positive / negative, 0 when neutral, unsure or mixed."""
-    if feeling is None:
+    if feeling is None or feeling.mixed:
         return 0
     positive = sum(feeling.probs.get(label, 0.0) for label in _POSITIVE)
     negative = sum(feeling.probs.get(label, 0.0) for label in _NEGATIVE)

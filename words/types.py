@@ -14,3 +14,4 @@ class Feeling:
     label: str
     probs: dict[str, float]          # over LABELS, sums to 1
     confidence: float                # probs[label]
+    mixed: bool = False              # one clause reads happy and another unhappy ("..., but ...")

@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 
 from chat.safety import matches_patterns
-from words.crisis import WEIGHTS, scored_pieces
+from words.crisis import WEIGHTS, _classifier, is_idiom, sounds_like_crisis
 from words.training.data import crisis_bank, goemotions, kote
 from words.training.fit import train_softmax, vectors
 
@@ -35,27 +35,10 @@ def general_negatives(count: int, seed: int = SEED) -> list[str]:
     return out
 
 
-class Pieces:
-    """Vectors of each text whole and of each of its sentences, as the run-time score sees them
-    (a text whose every piece uses a death idiom scores 0)."""
-
-    def __init__(self, texts: list[str]):
-        pieces, owner = [], []
-        for i, text in enumerate(texts):
-            for piece in scored_pieces(text):
-                pieces.append(piece)
-                owner.append(i)
-        self.count = len(texts)
-        self.x = vectors(pieces) if pieces else np.zeros((0, 512), np.float32)
-        self.owner = np.array(owner)
-
-    def max_scores(self, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """:func:`words.crisis.crisis_score` for every text: the max over the whole and its sentences."""
-        z = self.x @ w + b
-        scores = 1.0 / (1.0 + np.exp(-(z[:, 1] - z[:, 0])))
-        out = np.zeros(self.count)
-        np.maximum.at(out, self.owner, scores)
-        return out
+def whole_scores(w: np.ndarray, b: np.ndarray, x: np.ndarray, idiom: np.ndarray) -> np.ndarray:
+    """:func:`words.crisis.crisis_score` for vectors ``x`` (texts using a death idiom score 0)."""
+    z = x @ w + b
+    return np.where(idiom, 0.0, 1.0 / (1.0 + np.exp(-(z[:, 1] - z[:, 0]))))
 
 
 def fit(x: np.ndarray, labels: np.ndarray, x_extra: np.ndarray, l2: float):
@@ -76,12 +59,12 @@ def recall_threshold(scores: np.ndarray, labels: np.ndarray, langs: np.ndarray, 
     return float(min(cuts))
 
 
-def out_of_fold(x: np.ndarray, pieces: Pieces, labels: np.ndarray, x_extra: np.ndarray, l2: float) -> np.ndarray:
+def out_of_fold(x: np.ndarray, idiom: np.ndarray, labels: np.ndarray, x_extra: np.ndarray, l2: float) -> np.ndarray:
     folds = np.random.default_rng(SEED).permutation(len(labels)) % FOLDS
     scores = np.zeros(len(labels))
     for k in range(FOLDS):
         w, b = fit(x[folds != k], labels[folds != k], x_extra, l2)
-        scores[folds == k] = pieces.max_scores(w, b)[folds == k]
+        scores[folds == k] = whole_scores(w, b, x[folds == k], idiom[folds == k])
     return scores
 
 
@@ -106,10 +89,10 @@ def main(argv: list[str] | None = None) -> None:
 
     x = vectors(texts)
     x_extra = vectors(extra)
-    pieces = Pieces(texts)
+    idiom = np.array([is_idiom(t) for t in texts])
     best = None
     for l2 in L2_GRID:
-        oof = out_of_fold(x, pieces, labels, x_extra, l2)
+        oof = out_of_fold(x, idiom, labels, x_extra, l2)
         threshold = recall_threshold(oof, labels, langs, TARGET_RECALL)
         fpr = float((oof[labels == 0] >= threshold).mean())
         print(f"l2 {l2:g}: out-of-fold threshold {threshold:.3f}, false positives {fpr:.3f}", flush=True)
@@ -122,7 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"saved {WEIGHTS.name}: l2 {l2:g}, threshold {threshold:.3f}")
 
     test = crisis_bank("test")
-    classifier = Pieces([r["text"] for r in test]).max_scores(w, b) >= threshold
+    _classifier.cache_clear()     # score the test split exactly as the app will, with the new weights
+    classifier = np.array([sounds_like_crisis(r["text"]) for r in test])
     patterns = np.array([matches_patterns(r["text"]) for r in test])
     report("test, patterns alone", test, patterns)
     report("test, classifier alone", test, classifier)
