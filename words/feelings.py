@@ -44,8 +44,10 @@ def read_feeling(text: str) -> Feeling | None:
     rows = feeling_probs([text.strip()] + (clauses if len(clauses) > 1 else []))
     probs = {label: float(p) for label, p in zip(LABELS, rows[0])}
     label = LABELS[int(rows[0].argmax())]
-    leanings = {_leaning(dict(zip(LABELS, row))) for row in rows[1:]}
-    return Feeling(label=label, probs=probs, confidence=probs[label], mixed={1, -1} <= leanings)
+    leanings = [_leaning(dict(zip(LABELS, row))) for row in rows[1:]]
+    mixed = {1, -1} <= set(leanings)
+    return Feeling(label=label, probs=probs, confidence=probs[label], mixed=mixed,
+                   closing=leanings[-1] if mixed else 0)
 
 
 def _leaning(probs: dict[str, float]) -> int:

@@ -2,9 +2,11 @@
 
 Two cases count: the face and the words point opposite ways (a smile above "I cried all day", a sad
 face above "I got the job!"), and a face that confidently shows nothing (neutral) above words with a
-strong feeling that usually shows (joy, sadness, anger; worry and disgust often stay inside). Mixed words ("failed the exam but dinner cheered me up") point nowhere and never count;
-neither does a surprised or uncertain face. The thresholds were set on tests/data/prompts_mismatch.tsv
-and checked on the held-out words/data/mismatch_pairs.tsv (docs/words.md).
+strong feeling that usually shows (joy, sadness, anger; worry and disgust often stay inside). When
+clauses disagree ("failed the exam but dinner cheered me up", "I smiled, but I'm upset"), the feeling
+the words end on is the one compared. A surprised or uncertain face never counts. The thresholds were
+set on tests/data/prompts_mismatch.tsv and checked on the held-out words/data/mismatch_pairs.tsv
+(docs/words.md).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ _VISIBLE = ("happy", "sad", "angry")
 
 def words_direction(feeling: Feeling | None) -> int:
     """+1 / -1 when the words clearly lean positive / negative, 0 when neutral, unsure or mixed."""
-    if feeling is None or feeling.mixed:
+    if feeling is None:
         return 0
+    if feeling.mixed:       # the feeling they end on is the one to check ("I smiled, but I'm upset")
+        return feeling.closing
     positive = sum(feeling.probs.get(label, 0.0) for label in _POSITIVE)
     negative = sum(feeling.probs.get(label, 0.0) for label in _NEGATIVE)
     if positive >= WORDS_MIN_SIDE and negative < WORDS_MIXED_SIDE:

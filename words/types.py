@@ -15,3 +15,4 @@ class Feeling:
     probs: dict[str, float]          # over LABELS, sums to 1
     confidence: float                # probs[label]
     mixed: bool = False              # one clause reads happy and another unhappy ("..., but ...")
+    closing: int = 0                 # when mixed: +1 / -1 if the last clause reads happy / unhappy
