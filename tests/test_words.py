@@ -1,9 +1,8 @@
 """The words stage with the real encoder: crisis signs on the held-out bank, the issue's messages,
-hyperbole, feelings in words, the face/words mismatch rule, and the encoder's speed."""
+hyperbole, feelings in words, the face/words mismatch rule and the encoder (its speed is a bench row)."""
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -60,6 +59,12 @@ def test_the_issues_unseen_crisis_messages_are_caught(text):
     "I was sad this morning but the walk helped a lot.",
 ])
 def test_hyperbole_and_sad_but_safe_days_are_not_a_crisis(text):
+    assert not detect_crisis(text)
+
+
+@pytest.mark.xfail(strict=True, reason="recall-first threshold: everyday false positive (docs/words.md)")
+@pytest.mark.parametrize("text", ["Long day.", "Tell me about your evening.", "Say something nice."])
+def test_known_everyday_false_positives(text):
     assert not detect_crisis(text)
 
 
@@ -136,13 +141,7 @@ def test_mismatch_without_words_is_false():
     assert is_mismatch("happy", 0.9, sad) and not is_mismatch("happy", 0.49, sad)
 
 
-def test_encoder_is_offline_normalised_and_fast():
+def test_encoder_is_offline_and_normalised():
     vectors = encode(["안녕하세요, 오늘 기분 어때요?", "How are you feeling today?"])
     assert vectors.shape == (2, 512) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
     assert float(vectors[0] @ vectors[1]) > 0.5        # one meaning in two languages lands close
-    times = []
-    for _ in range(20):
-        t0 = time.perf_counter()
-        encode(["We won the final and I can't stop smiling!"])
-        times.append(time.perf_counter() - t0)
-    assert float(np.median(times)) < 0.5               # goal 10 ms (bench row); this only catches a broken build
