@@ -23,10 +23,11 @@ from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoi
 from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError, EntryDraft
 from music.types import NoSongsError, SongsExhaustedError, Track
-from prompts import TurnContext, build, estimate_text_emotion
+from prompts import TurnContext, build
 from prompts.types import CompanionSettings, Message, Profile, Prompt
 from speech.types import AudioClip, NothingHeardError, Transcript
 from vision.types import LABELS, EmotionReading
+from words import Feeling, read_feeling
 
 log = logging.getLogger(__name__)
 
@@ -157,13 +158,14 @@ class Companion:
             yield from self._crisis_turn(turn, reading, spoken, typed)
             return
 
-        text_emotion = estimate_text_emotion(words)
-        songs = yield from self._songs(turn, reading, text_emotion)
+        feeling = read_feeling(words)
+        text_emotion = feeling.label if feeling else None
+        songs = yield from self._songs(turn, reading, feeling)
         context = TurnContext(
             user_text=typed, transcript=spoken, mode=turn.mode,
             face_label=reading.label if reading else None,
             face_confidence=reading.confidence if reading else 0.0,
-            text_emotion=text_emotion,
+            text_feeling=feeling,
             songs=tuple(f"{t.title} — {t.artist}" for t in songs),
             mood_summary=self._mood_summary(turn),
         )
@@ -236,10 +238,10 @@ class Companion:
         # A known language skips detection: faster, and safer for Korean on the base model.
         return self.transcribe(audio, language=language) if language else self.transcribe(audio)
 
-    def _songs(self, turn: Turn, reading: EmotionReading | None, text_emotion: str | None):
+    def _songs(self, turn: Turn, reading: EmotionReading | None, feeling: Feeling | None):
         if self.recommend is None:
             return []
-        probs = emotion_probs(reading, text_emotion)
+        probs = emotion_probs(reading, feeling.label if feeling else None, feeling.probs if feeling else None)
         try:
             songs = self._recommend(probs, turn.song_strategy, turn.song_language, turn.exclude_songs,
                                     SONGS_PER_TURN, turn.submood)
@@ -436,10 +438,13 @@ class Companion:
         }
 
 
-def emotion_probs(reading: EmotionReading | None, text_emotion: str | None) -> dict[str, float]:
-    """The mood the songs should fit: the face when seen, else the words, else neutral."""
+def emotion_probs(reading: EmotionReading | None, text_emotion: str | None,
+                  text_probs: dict[str, float] | None = None) -> dict[str, float]:
+    """The mood the songs should fit: the face when seen, else the words' feelings (or label), else neutral."""
     if reading is not None:
         return dict(reading.probs)
+    if text_probs:
+        return {name: float(text_probs.get(name, 0.0)) for name in LABELS}
     label = text_emotion if text_emotion in LABELS else "neutral"
     return {name: (1.0 if name == label else 0.0) for name in LABELS}
 

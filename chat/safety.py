@@ -5,10 +5,13 @@ fires, sends :func:`crisis_reply` instead of a generated one, so no model (howev
 can role-play past a person in danger. :func:`system_rule` goes into every system prompt as a second
 line of defence for what the patterns miss.
 
-Detection is a reviewed list of phrasings, not a model: it must work offline, instantly and the same
-way everywhere, and a missed crisis costs far more than an extra caring message, so the patterns lean
-towards recall. Everyday hyperbole ("배고파 죽겠다", "this workout is killing me") is handled by the
-patterns themselves: they need a wish or plan about one's own life, not just the word "die".
+Detection is a reviewed list of phrasings OR the words stage's classifier (``words.sounds_like_crisis``,
+trained on our bilingual exemplar bank, threshold chosen for recall). The patterns are the floor: the
+classifier only adds what they miss (plans and means, goodbyes, giving things away, being a burden,
+passive wishes), and both run offline and the same way on every backend. A missed crisis costs far more
+than an extra caring message, so both lean towards recall. Everyday hyperbole ("배고파 죽겠다", "this
+workout is killing me") is in the bank as a hard negative, and the patterns need a wish or plan about
+one's own life, not just the word "die".
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from __future__ import annotations
 import re
 
 from prompts.render import templates
+from words import sounds_like_crisis
 
-__all__ = ["HELPLINE_KR", "crisis_reply", "detect_crisis", "system_rule"]
+__all__ = ["HELPLINE_KR", "crisis_reply", "detect_crisis", "matches_patterns", "system_rule"]
 
 HELPLINE_KR = "109"
 
@@ -63,9 +67,14 @@ _EN_EXCEPT_RE = re.compile("|".join(_EN_EXCEPTIONS))
 
 
 def detect_crisis(text: str) -> bool:
-    """True when the words speak of self-harm or suicide (Korean or English)."""
-    if not text:
+    """True when the words speak of self-harm or suicide (Korean or English): a pattern or the classifier."""
+    if not text or not text.strip():
         return False
+    return matches_patterns(text) or sounds_like_crisis(text)
+
+
+def matches_patterns(text: str) -> bool:
+    """True when one of the reviewed phrasings matches (the floor under the classifier)."""
     compact = re.sub(r"\s+", "", text)
     if _KO_RE.search(_KO_EXCEPT_RE.sub("", compact)):
         return True

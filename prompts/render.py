@@ -17,8 +17,8 @@ from pathlib import Path
 from string import Template
 from typing import Sequence
 
-from prompts.emotion import MISMATCH_MIN_FACE_CONFIDENCE, estimate_text_emotion, is_mismatch
 from prompts.types import MODES, CompanionSettings, Message, Profile, Prompt, TurnContext
+from words import MISMATCH_MIN_FACE_CONFIDENCE, Feeling, is_mismatch, read_feeling
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -85,7 +85,7 @@ def _block(tag: str, text: str) -> str:
 
 
 def _context_lines(t: dict, name: str, profile: Profile, turn: TurnContext,
-                   text_emotion: str | None) -> tuple[list[str], list[str]]:
+                   feeling: Feeling | None) -> tuple[list[str], list[str]]:
     lines, notes = [], []
     # The same all day first (a local model reuses it from its cache), this turn's face and songs after.
     if profile.intro.strip():
@@ -98,9 +98,9 @@ def _context_lines(t: dict, name: str, profile: Profile, turn: TurnContext,
                            emotion=t["emotions"][turn.face_label], percent=round(turn.face_confidence * 100)))
         if not confident:
             notes.append("face_uncertain")
-    if is_mismatch(turn.face_label, turn.face_confidence, text_emotion):
+    if is_mismatch(turn.face_label, turn.face_confidence, feeling):
         lines.append(_fill(t["mismatch"], name=name, face=t["emotions"][turn.face_label],
-                           text=t["emotions"][text_emotion]))
+                           text=t["emotions"][feeling.label]))
         notes.append("mismatch")
     if turn.songs:
         lines.append(_fill(t["songs"], songs=t["joiner"].join(turn.songs[:t.get("max_songs", MAX_SONGS)])))
@@ -157,10 +157,10 @@ def bound_history(history: Sequence[Message], budget: int = HISTORY_TOKEN_BUDGET
 
 def _messages(flavour: str, settings: CompanionSettings, profile: Profile, turn: TurnContext,
               history: tuple[Message, ...], chars: int,
-              text_emotion: str | None) -> tuple[tuple[Message, ...], list[str]]:
+              feeling: Feeling | None) -> tuple[tuple[Message, ...], list[str]]:
     t = templates(flavour, settings.language)
     name = _clean_name(profile.name, t["anonymous"])
-    context, notes = _context_lines(t, name, profile, turn, text_emotion)
+    context, notes = _context_lines(t, name, profile, turn, feeling)
     messages = [Message("system", _system(t, settings, name, chars, turn.mode, context))]
     for example in t.get("examples", {}).get(settings.attitude, ()):
         messages += [Message("user", "\n".join([_fill(t["user_" + turn.mode], name=name),
@@ -176,13 +176,13 @@ def build(settings: CompanionSettings, profile: Profile, turn: TurnContext,
     settings = settings.for_words(turn.transcript or turn.user_text)
     if turn.mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {turn.mode!r}")
-    text_emotion = turn.text_emotion
-    if text_emotion is None:
-        text_emotion = estimate_text_emotion(f"{turn.transcript}\n{turn.user_text}")
+    feeling = turn.text_feeling
+    if feeling is None:
+        feeling = read_feeling(f"{turn.transcript}\n{turn.user_text}")
     chars = reply_target_chars(settings, turn.mode)
     kept = bound_history(history)
-    messages, notes = _messages("full", settings, profile, turn, kept, chars, text_emotion)
-    local_messages, _ = _messages("local", settings, profile, turn, kept, chars, text_emotion)
+    messages, notes = _messages("full", settings, profile, turn, kept, chars, feeling)
+    local_messages, _ = _messages("local", settings, profile, turn, kept, chars, feeling)
     return Prompt(
         messages=messages, temperature=settings.temperature,
         max_tokens=max(MIN_MAX_TOKENS, math.ceil(chars * TOKENS_PER_CHAR[settings.language])),

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from words.types import Feeling
+
 ATTITUDES = ("casual", "polite")                       # 반말 / 존댓말
 COMPOSITIONS = ("advice", "comfort", "empathy")
 INTENSITIES = {"creative": 1.0, "normal": 0.75, "honest": 0.5}   # -> temperature
@@ -71,7 +73,7 @@ class TurnContext:
     mode: str = "conversation"           # "conversation" (spoken, short, no lists/emoji) | "diary" (friend's comment)
     face_label: str | None = None        # None: no face this turn
     face_confidence: float = 0.0
-    text_emotion: str | None = None      # estimate from the words; set by prompts.estimate_text_emotion
+    text_feeling: Feeling | None = None  # the words' feeling (words.read_feeling); None: read here
     songs: tuple[str, ...] = ()          # "Title — Artist" strings
     mood_summary: str = ""               # short summary of recent diary moods
 

@@ -281,7 +281,8 @@ def test_the_first_sentence_is_heard_while_the_model_is_still_writing_the_next(c
     with FakeLLMServer(default=slow) as server:
         comp = companion(config, server, store, synthesize_stream=speech.synthesize_stream, online_tts=False)
         kinds = [type(e).__name__ for e in comp.respond(
-            Turn(profile=PROFILE, user_id=user.id, text="Long day.", settings=CompanionSettings(language="en")))]
+            Turn(profile=PROFILE, user_id=user.id, text="Hi, how are you?",
+                 settings=CompanionSettings(language="en")))]
     deltas = [i for i, kind in enumerate(kinds) if kind == "TextDelta"]
     assert len(deltas) == 2
     assert deltas[0] < kinds.index("AudioEvent") < deltas[1]

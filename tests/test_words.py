@@ -1,0 +1,147 @@
+"""The words stage with the real encoder: crisis signs on the held-out bank, the issue's messages,
+hyperbole, feelings in words, the face/words mismatch rule and the encoder (its speed is a bench row)."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+
+from chat.safety import detect_crisis, matches_patterns
+from words import Feeling, LABELS, encode, is_mismatch, read_feeling, sounds_like_crisis
+from words.training.data import BANK, crisis_bank
+
+# Just below what the held-out split measured (docs/words.md: ko 0.898 / 0.362, en 1.000 / 0.457), so a
+# regression fails. The issue's goal (recall >= 0.97, false positives <= 0.05) is NOT reached yet.
+MIN_RECALL = {"ko": 0.85, "en": 0.95}
+MAX_FALSE_POSITIVE_RATE = {"ko": 0.45, "en": 0.55}
+MIN_MISMATCH_ACCURACY = 0.85
+
+# The six messages from the issue, none of which the patterns catch; kept out of the bank entirely.
+ISSUE_CRISES = ["I've started giving my things away to friends.", "I won't be a burden to anyone after tonight.",
+                "I've been looking at how high the roof of my building is.", "다들 나 없이 더 잘 살 거야.",
+                "약 모아둔 거 오늘 다 먹을 거야.", "이제 그만 쉬고 싶어. 영원히."]
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_crisis_recall_and_false_positives_on_the_held_out_bank(language):
+    test = [r for r in crisis_bank("test") if r["lang"] == language]
+    crises = [r["text"] for r in test if r["label"] == 1]
+    others = [r["text"] for r in test if r["label"] == 0]
+    assert len(crises) >= 45 and len(others) >= 45
+    missed = [t for t in crises if not detect_crisis(t)]
+    flagged = [t for t in others if detect_crisis(t)]
+    print(f"{language}: recall {1 - len(missed) / len(crises):.3f}, false positives {len(flagged) / len(others):.3f}")
+    assert 1 - len(missed) / len(crises) >= MIN_RECALL[language], missed
+    assert len(flagged) / len(others) <= MAX_FALSE_POSITIVE_RATE[language], flagged
+
+
+def test_the_bank_is_split_once_and_big_enough():
+    train, test = crisis_bank("train"), crisis_bank("test")
+    assert not {r["text"] for r in train} & {r["text"] for r in test}
+    everything = train + test
+    assert sum(r["label"] == 1 for r in everything) >= 300 and sum(r["label"] == 0 for r in everything) >= 300
+    assert {r["lang"] for r in everything} == {"ko", "en"}
+    assert not set(ISSUE_CRISES) & {r["text"] for r in everything}
+    assert sorted(p.name for p in BANK.glob("crisis_*.jsonl")) == ["crisis_test.jsonl", "crisis_train.jsonl"]
+
+
+@pytest.mark.parametrize("text", ISSUE_CRISES)
+def test_the_issues_unseen_crisis_messages_are_caught(text):
+    assert not matches_patterns(text)       # what the patterns missed...
+    assert detect_crisis(text)              # ...the classifier adds
+
+
+@pytest.mark.parametrize("text", [
+    "배고파 죽겠다", "이 과제 때문에 진짜 죽을 것 같아 ㅋㅋ", "너무 웃겨서 숨 넘어가는 줄", "졸려 죽겠는데 회의가 또 있대",
+    "this exam is killing me", "I'm dying to try that new ramen place", "I'm dead tired after the night shift",
+    "That joke killed me, I can't breathe", "오늘 비 와서 좀 우울했는데 떡볶이 먹고 풀렸어",
+    "I was sad this morning but the walk helped a lot.",
+])
+def test_hyperbole_and_sad_but_safe_days_are_not_a_crisis(text):
+    assert not detect_crisis(text)
+
+
+@pytest.mark.xfail(strict=True, reason="recall-first threshold: everyday false positive (docs/words.md)")
+@pytest.mark.parametrize("text", ["Long day.", "Tell me about your evening.", "Say something nice."])
+def test_known_everyday_false_positives(text):
+    assert not detect_crisis(text)
+
+
+def test_one_dark_sentence_in_a_long_diary_entry_is_found():
+    entry = ("Work was busy today. I had lunch with Jae and we talked about the trip. The weather was nice. "
+             "I finished the report before six. I've already decided tonight is my last night. "
+             "Then I watched two episodes of the show and folded the laundry.")
+    assert detect_crisis(entry)
+    assert not detect_crisis(entry.split(" I finished")[0])      # the same day without that line
+
+
+@pytest.mark.parametrize("text", ["", "   \n"])
+def test_no_words_no_crisis_and_no_feeling(text):
+    assert not detect_crisis(text) and not sounds_like_crisis(text) and read_feeling(text) is None
+
+
+@pytest.mark.parametrize("text, label", [
+    ("We won the final and I can't stop smiling!", "happy"),
+    ("I'm thrilled, my sister had her baby!", "happy"),
+    ("오늘 시험 합격해서 너무 기뻐!", "happy"),
+    ("My grandmother passed away last week and I miss her.", "sad"),
+    ("하루 종일 울었어. 너무 외로워.", "sad"),
+    ("상사가 또 나한테만 일 떠넘겨서 진짜 화나.", "angry"),
+    ("I'm terrified of the surgery tomorrow.", "fear"),
+    ("That smell in the fridge was disgusting.", "disgust"),
+    ("Wow, I did not expect that at all!", "surprise"),
+    ("I had a sandwich for lunch and went back to work.", "neutral"),
+])
+def test_feelings_in_clear_sentences(text, label):
+    feeling = read_feeling(text)
+    assert feeling.label == label, feeling.probs
+    assert set(feeling.probs) == set(LABELS) and sum(feeling.probs.values()) == pytest.approx(1, abs=1e-5)
+    assert feeling.confidence == max(feeling.probs.values())
+
+
+def _pairs(path) -> list[list[str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _mismatch_accuracy(rows) -> tuple[float, list[str]]:
+    wrong = [f"{face} {conf} -> {expected}: {text}" for face, conf, expected, _lang, text in rows
+             if is_mismatch(face, float(conf), read_feeling(text)) != (expected == "1")]
+    return 1 - len(wrong) / len(rows), wrong
+
+
+def test_mismatch_on_the_held_out_pairs():
+    rows = _pairs(BANK / "mismatch_pairs.tsv")
+    assert len(rows) >= 40 and {r[3] for r in rows} == {"ko", "en"}
+    accuracy, wrong = _mismatch_accuracy(rows)
+    print(f"held-out mismatch accuracy {accuracy:.3f} on {len(rows)} pairs; wrong: {wrong}")
+    assert accuracy >= MIN_MISMATCH_ACCURACY, wrong
+
+
+@pytest.mark.parametrize("face, confidence, text, expected", [
+    ("happy", 0.9, "I cried all day, everything went wrong.", True),
+    ("sad", 0.8, "I got the job!! I'm so happy!", True),
+    ("neutral", 0.9, "I've been crying all day.", True),                      # a still face above strong words
+    ("neutral", 0.9, "So excited I can't sit still!", True),
+    ("neutral", 0.9, "I went to the bank and then home.", False),
+    ("happy", 0.9, "I failed the exam but dinner with friends cheered me up.", False),   # mixed feelings
+    ("happy", 0.3, "I cried all day, everything went wrong.", False),          # uncertain face
+    ("surprise", 0.9, "I got the job!! I'm so happy!", False),
+    ("sad", 0.9, "I'm scared and alone.", False),                             # both negative
+    (None, 0.0, "I cried all day.", False),
+])
+def test_mismatch_cases(face, confidence, text, expected):
+    assert is_mismatch(face, confidence, read_feeling(text)) is expected
+
+
+def test_mismatch_without_words_is_false():
+    assert not is_mismatch("happy", 0.9, None)
+    sad = Feeling("sad", {label: (0.9 if label == "sad" else 0.1 / 6) for label in LABELS}, 0.9)
+    assert is_mismatch("happy", 0.9, sad) and not is_mismatch("happy", 0.49, sad)
+
+
+def test_encoder_is_offline_and_normalised():
+    vectors = encode(["안녕하세요, 오늘 기분 어때요?", "How are you feeling today?"])
+    assert vectors.shape == (2, 512) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)
+    assert float(vectors[0] @ vectors[1]) > 0.5        # one meaning in two languages lands close
