@@ -251,6 +251,7 @@ class TurnView:
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     info: list[str] = field(default_factory=list)
+    care: list[str] = field(default_factory=list)
     tracks: tuple = ()
     reading: Any = None
     entry: diary.Entry | None = None
@@ -281,6 +282,8 @@ class TurnView:
             self.notices.append(event.notice.message(lang))
         elif isinstance(event, chat.ErrorEvent):
             self.errors.append(event.error.message(lang))
+        elif isinstance(event, chat.CheckInEvent):
+            self.care.append(event.message.message(lang))
         elif isinstance(event, chat.SavedEvent):
             self.entry = event.entry
             self.info.append(t("talk.saved", lang, id=event.entry.id))
@@ -291,7 +294,7 @@ class TurnView:
 
     def banner(self) -> str:
         # The marker tells a page script (and the browser tests) that the turn has ended, saved or not.
-        return render.banner_html(self.errors, self.notices, self.info) + \
+        return render.banner_html(self.errors, self.notices, self.info, self.care) + \
             (f"<span hidden data-turn-ended='{self.turn_id}'></span>" if self.ended else "")
 
     def chat_messages(self) -> list[dict]:

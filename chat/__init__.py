@@ -12,13 +12,13 @@ from functools import partial
 from typing import Callable
 
 from chat.companion import MAX_TEXT_CHARS, Companion, EmptyTurnError, TextTooLongError, emotion_probs
-from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent, ReplyEvent,
+from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent, ReplyEvent,
                         SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.config import LLM_BACKENDS as BACKENDS
 from core.config import AppConfig
 
 __all__ = [
-    "AudioEvent", "BACKENDS", "Companion", "DoneEvent", "EmotionEvent", "EmptyTurnError", "ErrorEvent",
+    "AudioEvent", "BACKENDS", "CheckInEvent", "Companion", "DoneEvent", "EmotionEvent", "EmptyTurnError", "ErrorEvent",
     "LLMChoice", "MAX_TEXT_CHARS", "NoticeEvent", "ReplyEvent", "SavedEvent", "SongsEvent", "TextDelta",
     "TextTooLongError", "TranscriptEvent", "Turn", "build_companion", "emotion_probs", "warmup",
 ]

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from chat import safety
 from chat.check import BackendCheck, check_backend
-from chat.types import (AudioEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent,
+from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent,
                         ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError, EntryDraft
@@ -157,6 +157,8 @@ class Companion:
         if safety.detect_crisis(words):
             yield from self._crisis_turn(turn, reading, spoken, typed)
             return
+        if safety.needs_check_in(words):
+            yield CheckInEvent(safety.CheckIn())
 
         feeling = read_feeling(words)
         text_emotion = feeling.label if feeling else None

@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 
 from prompts.render import templates
-from words import sounds_like_crisis
+from core.errors import HaruError
+from words import CONFIDENT_THRESHOLD, sounds_like_crisis
 
-__all__ = ["HELPLINE_KR", "crisis_reply", "detect_crisis", "matches_patterns", "system_rule"]
+__all__ = ["CheckIn", "HELPLINE_KR", "crisis_reply", "detect_crisis", "matches_patterns", "needs_check_in",
+           "system_rule"]
 
 HELPLINE_KR = "109"
 
@@ -67,10 +69,30 @@ _EN_EXCEPT_RE = re.compile("|".join(_EN_EXCEPTIONS))
 
 
 def detect_crisis(text: str) -> bool:
-    """True when the words speak of self-harm or suicide (Korean or English): a pattern or the classifier."""
+    """True when the words speak of self-harm or suicide (Korean or English): a pattern, or the classifier
+    when it is sure (:data:`words.CONFIDENT_THRESHOLD`). Then Anna sends only the crisis reply."""
     if not text or not text.strip():
         return False
-    return matches_patterns(text) or sounds_like_crisis(text)
+    return matches_patterns(text) or sounds_like_crisis(text, CONFIDENT_THRESHOLD)
+
+
+def needs_check_in(text: str) -> bool:
+    """True when the classifier hears possible danger it is not sure of (recall first): the turn goes on,
+    and the helplines are shown beside Anna's reply. At that level about one everyday message in eight is
+    flagged (docs/words.md), too many to set the conversation aside for."""
+    return bool(text and text.strip()) and sounds_like_crisis(text)
+
+
+class CheckIn(HaruError):
+    """Shown beside the reply when :func:`needs_check_in` is true."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "If things are heavier than they look, you don't have to carry them alone: in Korea, call 109 "
+            "(suicide prevention, free, 24 hours), or 112 / 119 in an emergency; elsewhere, your local "
+            "emergency number or a crisis line.",
+            "혹시 보이는 것보다 많이 힘들다면 혼자 견디지 않아도 돼요. 자살예방상담전화 109(무료, 24시간)에 "
+            "전화할 수 있고, 위급하면 112나 119에 바로 연락하세요.")
 
 
 def matches_patterns(text: str) -> bool:

@@ -75,6 +75,13 @@ class NoticeEvent:
 
 
 @dataclass(frozen=True)
+class CheckInEvent:
+    """The words may speak of danger, though not surely enough for the crisis reply: the helplines are
+    shown beside Anna's ordinary reply (``chat.safety.needs_check_in``)."""
+    message: HaruError
+
+
+@dataclass(frozen=True)
 class SavedEvent:
     entry: Entry
 
@@ -91,4 +98,4 @@ class DoneEvent:
 
 
 ReplyEvent = Union[EmotionEvent, TranscriptEvent, TextDelta, AudioEvent, SongsEvent,
-                   NoticeEvent, SavedEvent, ErrorEvent, DoneEvent]
+                   NoticeEvent, CheckInEvent, SavedEvent, ErrorEvent, DoneEvent]

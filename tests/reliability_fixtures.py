@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 import diary
 import music
 from chat import Companion, Turn
-from chat.types import DoneEvent, ErrorEvent, NoticeEvent, SavedEvent, TextDelta
+from chat.types import CheckInEvent, DoneEvent, ErrorEvent, NoticeEvent, SavedEvent, TextDelta
 from core.config import AppConfig
 from prompts.types import CompanionSettings, Profile
 from tests.conftest import SHARED_DATA, require
@@ -133,10 +133,15 @@ class Outcome:
         return [e.notice.en for e in self.of(NoticeEvent)]
 
     @property
+    def check_ins(self) -> list[str]:
+        return [e.message.en for e in self.of(CheckInEvent)]
+
+    @property
     def messages(self) -> list[str]:
         """Every user-facing text of the turn, English and Korean."""
         return ([m for e in self.of(ErrorEvent) for m in (e.error.en, e.error.ko)]
-                + [m for e in self.of(NoticeEvent) for m in (e.notice.en, e.notice.ko)])
+                + [m for e in self.of(NoticeEvent) for m in (e.notice.en, e.notice.ko)]
+                + [m for e in self.of(CheckInEvent) for m in (e.message.en, e.message.ko)])
 
     @property
     def reply(self) -> str:

@@ -10,8 +10,10 @@ from datetime import date, datetime, timezone
 import pytest
 
 import app
+import chat
 import diary
 import music
+from chat import safety
 from core import HaruError, load_config
 from diary.types import EntryDraft
 from tests.conftest import REPO
@@ -187,3 +189,12 @@ def test_the_gradio_words_that_show_in_haru_have_both_languages():
     for en, *ko in render._GRADIO_WORDS:
         assert en.isascii() and ko and all(not word.isascii() for word in ko)
     assert "haruTranslate" in render.TRANSLATE_JS
+
+
+def test_a_check_in_is_shown_in_the_screen_language_beside_the_reply():
+    view = app.TurnView(language="ko", persona="Anna", history=())
+    view.apply(chat.TextDelta("그 얘기 더 해줄래?"))
+    view.apply(chat.CheckInEvent(safety.CheckIn()))
+    banner = view.banner()
+    assert "haru-care" in banner and "109" in banner and "자살예방상담전화" in banner
+    assert view.chat_messages()[-1]["content"] == "그 얘기 더 해줄래?"

@@ -109,13 +109,7 @@ def test_crisis_gets_care_and_the_helpline_on_every_backend(backend, language, t
     assert saved.text == text and saved.reply == reply and saved.settings.get("crisis") is True
 
 
-# Look-alikes the words stage's recall-first classifier flags (grief, "end this project"): a caring
-# reply where an ordinary one was right. Kept visible as strict xfails until the classifier improves.
-KNOWN_FALSE_POSITIVES = {"할머니가 돌아가신 지 1년이 됐어", "이 일 빨리 끝내고 싶어, 퇴근하고 싶다",
-                         "My grandfather died last year and I miss him", "I want to end this project and move on"}
-LOOKALIKE_CASES = [pytest.param(language, text, id=text, marks=pytest.mark.xfail(
-    strict=True, reason="words classifier false positive (docs/words.md)") if text in KNOWN_FALSE_POSITIVES else ())
-    for language, text in LOOKALIKE]
+LOOKALIKE_CASES = [pytest.param(language, text, id=text) for language, text in LOOKALIKE]
 
 
 @pytest.mark.parametrize("backend", CLOUD)
@@ -131,3 +125,22 @@ def test_lookalike_gets_an_ordinary_reply(backend, language, text, backends, llm
     body = sent[0].body
     system = body.get("system") or " ".join(m["content"] for m in body["messages"] if m["role"] == "system")
     assert "109" in (system if isinstance(system, str) else str(system))
+
+
+@pytest.mark.parametrize("backend", CLOUD)
+def test_uncertain_danger_gets_an_ordinary_reply_with_the_helplines_beside_it(backend, backends, llm):
+    """Below the confident threshold the classifier still hears danger: Anna answers as usual (the model is
+    asked) and the helplines are shown beside the reply, in both languages."""
+    text = "I've been looking at how high the roof of my building is."
+    before = len(llm.requests)
+    outcome = run(make_companion(backends[backend]), turn(text))
+    assert outcome.done is not None and not outcome.done.crisis
+    assert len(llm.requests) == before + 1 and outcome.reply
+    [check_in] = outcome.of(chat.CheckInEvent)
+    assert "109" in check_in.message.en and "109" in check_in.message.ko and "112" in check_in.message.ko
+    assert not outcome.errors and not outcome.notices
+
+
+def test_an_ordinary_message_gets_no_check_in(backends):
+    outcome = run(make_companion(backends["openai"]), turn("I had a nice lunch with friends."))
+    assert not outcome.check_ins and outcome.reply

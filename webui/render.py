@@ -64,11 +64,13 @@ def songs_html(tracks: Sequence, language: str) -> str:
     return f"<div class='haru-songs' aria-label='{escape(t('talk.songs', language))}'>{''.join(cards)}</div>"
 
 
-def banner_html(errors: Iterable[str] = (), notices: Iterable[str] = (), info: Iterable[str] = ()) -> str:
-    """Messages for the user: errors red, notices amber, confirmations green."""
+def banner_html(errors: Iterable[str] = (), notices: Iterable[str] = (), info: Iterable[str] = (),
+                care: Iterable[str] = ()) -> str:
+    """Messages for the user: errors red, notices amber, confirmations green, a gentle check-in blue."""
     parts = [f"<div class='haru-banner haru-{kind}' role='{'alert' if kind == 'error' else 'status'}'>"
              f"{escape(text)}</div>"
-             for kind, texts in (("error", errors), ("notice", notices), ("info", info)) for text in texts]
+             for kind, texts in (("error", errors), ("notice", notices), ("info", info), ("care", care))
+             for text in texts]
     return "".join(parts)
 
 
@@ -179,6 +181,7 @@ CSS = """
 .haru-error{background:#fdecea;color:#8a1c12}
 .haru-notice{background:#fff4e5;color:#7a4b00}
 .haru-info{background:#e8f5e9;color:#1b5e20}
+.haru-care{background:#e8f0fe;color:#1a3e72}
 .haru-comment{display:flex;gap:.6em;margin:.4em 0;padding:.6em;border-radius:.8em;background:var(--background-fill-secondary)}
 .haru-avatar{flex:none;width:2.2em;height:2.2em;border-radius:50%;background:#f48fb1;color:#fff;
   display:flex;align-items:center;justify-content:center;font-weight:700}

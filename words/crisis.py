@@ -20,6 +20,9 @@ WEIGHTS = Path(__file__).resolve().parent / "weights" / "crisis.npz"
 # A single sentence of a longer text must look this sure: at the whole-message threshold, sentence
 # scoring flagged about half of ordinary multi-sentence comments (docs/words.md).
 SENTENCE_THRESHOLD = 0.9
+# Sure enough to set the conversation aside for the crisis reply: the 95th percentile of the train split's hard
+# negatives (docs/words.md). Below it, down to the recall threshold, the turn goes on with the helplines shown.
+CONFIDENT_THRESHOLD = 0.665
 
 # Everyday death idioms the encoder reads as danger ("더워 죽겠어", "this exam is killing me"): a sentence
 # using one is left to the reviewed patterns (which still catch "죽고 싶어" in it), not to the classifier.
@@ -61,9 +64,10 @@ def crisis_score(text: str) -> float:
     return float(crisis_scores([text.strip()])[0])
 
 
-def sounds_like_crisis(text: str) -> bool:
-    """True when the whole text reaches the threshold, or one of its sentences reaches the stricter
-    :data:`SENTENCE_THRESHOLD` (one dark line in a long diary entry counts; ordinary lines must not)."""
+def sounds_like_crisis(text: str, threshold: float | None = None) -> bool:
+    """True when the whole text reaches ``threshold`` (default: the recall threshold), or one of its sentences
+    reaches the stricter :data:`SENTENCE_THRESHOLD` (one dark line in a long diary entry counts; ordinary lines
+    must not)."""
     if not text or not text.strip():
         return False
     parts = sentences(text)
@@ -72,5 +76,6 @@ def sounds_like_crisis(text: str) -> bool:
     if not any(keep):
         return False
     scores = crisis_scores([p for p, k in zip(pieces, keep) if k])
-    limits = [crisis_threshold() if i == 0 else SENTENCE_THRESHOLD for i, k in enumerate(keep) if k]
+    whole = crisis_threshold() if threshold is None else threshold
+    limits = [whole if i == 0 else SENTENCE_THRESHOLD for i, k in enumerate(keep) if k]
     return bool(np.any(scores >= np.array(limits)))
