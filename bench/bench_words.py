@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import Row, p50, p95, timeit
-from chat.safety import detect_crisis
+from chat.safety import detect_crisis, needs_check_in
 from words import encode
 from words.feelings import feeling_probs
 from words.training.data import SHARED_TEXT, crisis_bank, goemotions, kote, single_label
@@ -55,12 +55,14 @@ def _crisis_rows() -> list[Row]:
     for lang in ("ko", "en"):
         crisis = [r["text"] for r in test if r["lang"] == lang and r["label"] == 1]
         other = [r["text"] for r in test if r["lang"] == lang and r["label"] == 0]
-        caught = sum(map(detect_crisis, crisis))
-        flagged = sum(map(detect_crisis, other))
-        rows += [Row("words", f"crisis recall, held-out bank ({lang})", caught / len(crisis), "", ">= 0.97",
-                     f"{caught}/{len(crisis)}, patterns OR classifier"),
-                 Row("words", f"crisis false-positive rate, held-out bank ({lang})", flagged / len(other), "",
-                     "<= 0.05", f"{flagged}/{len(other)} hard negatives")]
+        for tier, flags in (("crisis reply", detect_crisis),
+                            ("any helpline", lambda t: detect_crisis(t) or needs_check_in(t))):
+            caught = sum(map(flags, crisis))
+            flagged = sum(map(flags, other))
+            rows += [Row("words", f"{tier} recall, held-out bank ({lang})", caught / len(crisis), "", ">= 0.97",
+                         f"{caught}/{len(crisis)}"),
+                     Row("words", f"{tier} false-positive rate, held-out bank ({lang})", flagged / len(other), "",
+                         "<= 0.05", f"{flagged}/{len(other)} hard negatives")]
     return rows
 
 
