@@ -15,10 +15,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-import app
 import vision
 from bench.common import Row, p50, p95, timeit
 from core import load_config
+from webui.demo import build_demo, launch
+from webui.handlers import Handlers
+from webui.session import Session
+from webui.tabs.mirror import MIRROR_CAMERA
+from webui.warmup import Warmup
 from tests.app_fixtures import PASSWORD, make_media, start_app, wait_for_models
 
 MIRROR_SECONDS = 10
@@ -35,14 +39,14 @@ def _startup_rows(server, models_s: float, status: str) -> list[Row]:
 
 def _mirror_handler_rows(media, repeat: int) -> list[Row]:
     """The Live mirror's per-frame work (face reading, smoothing, rendering) on a frame of the size it asks for."""
-    size = (app.MIRROR_CAMERA["video"]["width"]["ideal"], app.MIRROR_CAMERA["video"]["height"]["ideal"])
+    size = (MIRROR_CAMERA["video"]["width"]["ideal"], MIRROR_CAMERA["video"]["height"]["ideal"])
     frame = np.asarray(Image.open(media.face_png).convert("RGB").resize(size))
     config = load_config(env={}, dotenv=None)
-    handlers = app.Handlers(config, companion=None, store=None, warmup=app.Warmup(), export_dir=Path())
+    handlers = Handlers(config, companion=None, store=None, warmup=Warmup(), export_dir=Path())
     state = {"smoother": None}
 
     def one() -> None:
-        _, state["smoother"] = handlers.mirror(app.Session(user_id=1, language="en"), frame, state["smoother"])
+        _, state["smoother"] = handlers.mirror(Session(user_id=1, language="en"), frame, state["smoother"])
 
     ms = timeit(one, repeat=repeat, warmup=3)
     name = f"mirror frame {size[0]}x{size[1]}"
@@ -57,8 +61,8 @@ def _turn_rows(server, media) -> list[Row]:
 
     client = Client(server.url, verbose=False)
     client.predict(f"bench-{time.time_ns()}", PASSWORD, "Mina", api_name="/signup")
-    client.predict("casual", [], "normal", "short", True, "en", "en", "en", "match", "any", "none", "local", "", "", "",
-                   api_name="/save_settings")
+    client.predict(reply_attitude="casual", reply_length="short", reply_language="en", voice_speech_language="en",
+                   ui_language="en", backend_kind="local", api_name="/save_settings")
     t0 = time.perf_counter()
     job = client.submit("", handle_file(str(media.speech_wav)), handle_file(str(media.face_png)), False,
                         api_name="/talk")
@@ -107,9 +111,9 @@ def _browser_mirror_rows(media) -> list[Row]:
         return read(frame, **kwargs)
 
     vision.read_emotion = counted
-    demo = app.build_demo(config)
+    demo = build_demo(config)
     try:
-        _, url, _ = app.launch(demo, config, prevent_thread_lock=True, quiet=True)
+        _, url, _ = launch(demo, config, prevent_thread_lock=True, quiet=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args(media))
             context = browser.new_context(locale="en-US")

@@ -73,7 +73,7 @@ def _streamed_timings(companion, turn, wav: Path, config, stop_after_s: float = 
     with wave.open(str(wav)) as w:
         rate, pcm = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), np.int16)
     pcm = np.concatenate([pcm, np.zeros(int(stop_after_s * rate), np.int16)])
-    listener = speech.Listener(turn.speech_language, config=config)
+    listener = speech.Listener(turn.prefs.voice.speech_language or None, config=config)
 
     step, start = rate // 10, time.perf_counter()
     for i in range(0, len(pcm), step):
@@ -96,9 +96,9 @@ def _sequential_seconds(companion, turn) -> float:
     from prompts import TurnContext, build
     t0 = time.perf_counter()
     transcript = companion.transcribe(turn.audio)
-    prompt = build(turn.settings, turn.profile, TurnContext(transcript=transcript.text), ())
+    prompt = build(turn.prefs.reply, turn.profile, TurnContext(transcript=transcript.text), ())
     reply = "".join(companion.backend.stream(prompt))
-    speech.synthesize(reply, turn.settings.language, online=False)
+    speech.synthesize(reply, turn.prefs.reply.language, online=False)
     return time.perf_counter() - t0
 
 
@@ -131,7 +131,7 @@ def run(quick: bool = False) -> list[Row]:
     from chat.backends import get_backend
     from core import load_config
     from diary import open_store
-    from prompts import CompanionSettings, Profile
+    from prompts import Profile
     from tests.fake_llm_server import FakeLLMServer, Reply
     from tests.speech_fixtures import spoken_wav
 
@@ -161,10 +161,10 @@ def run(quick: bool = False) -> list[Row]:
         for language, sentence in SENTENCES.items():
             wav = spoken_wav(sentence, language, work / f"said-{language}.wav")
             turn = chat.Turn(profile=Profile(name="Minji"), user_id=user.id, audio=str(wav),
-                             settings=CompanionSettings(language=language, length="normal"))
+                             prefs=chat.Preferences().updated(reply_language=language, reply_length="normal"))
             for llm, companion in llms.items():
                 goal = "<= 1.2 s" if llm.startswith("cloud") else "<= 3 s"
-                companion.prime(turn.profile, turn.settings)   # as the app does at login
+                companion.prime(turn.profile, turn.prefs.reply)   # as the app does at login
                 runs = [_turn_timings(companion, turn) for _ in range(repeats)]
                 first = sorted(r[0] for r in runs)[len(runs) // 2]
                 done = sorted(r[1] for r in runs)[len(runs) // 2]

@@ -11,16 +11,36 @@ import logging
 from functools import partial
 from typing import Callable
 
-from chat.companion import MAX_TEXT_CHARS, Companion, EmptyTurnError, TextTooLongError, emotion_probs
-from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent, ReplyEvent,
-                        SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
+from chat.companion import (
+    MAX_TEXT_CHARS,
+    Companion,
+    EmptyTurnError,
+    TextTooLongError,
+    emotion_probs,
+)
+from chat.prefs import BackendPrefs, Preferences, SongPrefs, VoicePrefs
+from chat.types import (
+    AudioEvent,
+    CheckInEvent,
+    DoneEvent,
+    EmotionEvent,
+    ErrorEvent,
+    NoticeEvent,
+    ReplyEvent,
+    SavedEvent,
+    SongsEvent,
+    TextDelta,
+    TranscriptEvent,
+    Turn,
+)
 from core.config import LLM_BACKENDS as BACKENDS
 from core.config import AppConfig
 
 __all__ = [
-    "AudioEvent", "BACKENDS", "CheckInEvent", "Companion", "DoneEvent", "EmotionEvent", "EmptyTurnError", "ErrorEvent",
-    "LLMChoice", "MAX_TEXT_CHARS", "NoticeEvent", "ReplyEvent", "SavedEvent", "SongsEvent", "TextDelta",
-    "TextTooLongError", "TranscriptEvent", "Turn", "build_companion", "emotion_probs", "warmup",
+    "AudioEvent", "BACKENDS", "BackendPrefs", "CheckInEvent", "Companion", "DoneEvent", "EmotionEvent", "EmptyTurnError",
+    "ErrorEvent", "MAX_TEXT_CHARS", "NoticeEvent", "Preferences", "ReplyEvent", "SavedEvent", "SongPrefs", "SongsEvent",
+    "TextDelta", "TextTooLongError", "TranscriptEvent", "Turn", "VoicePrefs", "build_companion", "emotion_probs",
+    "warmup",
 ]
 
 log = logging.getLogger(__name__)
@@ -33,9 +53,9 @@ def _deferred(module: str, name: str) -> Callable:
     return call
 
 
-def _backend_from_choice(config: AppConfig, choice: LLMChoice):
+def _backend_from_choice(config: AppConfig, choice: BackendPrefs):
     from chat.backends import get_backend
-    return get_backend(choice.backend, config, api_key=choice.api_key or None,
+    return get_backend(choice.kind or config.llm_backend, config, api_key=choice.api_key or None,
                        model=choice.model or None, base_url=choice.base_url or None)
 
 

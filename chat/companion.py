@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from chat import safety
 from chat.check import BackendCheck, check_backend
-from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent,
+from chat.prefs import BackendPrefs
+from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, NoticeEvent,
                         ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError, EntryDraft
@@ -98,7 +99,7 @@ class Companion:
     synthesize_stream: Callable[..., Iterator[AudioClip]] | None = None
     recommend: Callable[..., list[Track]] | None = None
     store: Any = None                          # diary.DiaryStore
-    backend_factory: Callable[[LLMChoice], Backend] | None = None
+    backend_factory: Callable[[BackendPrefs], Backend] | None = None
     online_tts: bool = True
     face_thumbnail: Callable[[Any, tuple[int, int, int, int]], bytes] | None = None   # set only on opt-in
     _pending: list[tuple[int, EntryDraft]] = field(default_factory=list, repr=False)
@@ -118,7 +119,7 @@ class Companion:
         # Face and speech are independent: run them side by side, never in series.
         face_job = (self._pool.submit(self.read_emotion, turn.image)
                     if turn.image is not None and self.read_emotion is not None else None)
-        stt_job = (self._pool.submit(self._transcribe, turn.audio, turn.speech_language)
+        stt_job = (self._pool.submit(self._transcribe, turn.audio, turn.prefs.voice.speech_language or None)
                    if turn.transcript is None and turn.audio is not None and self.transcribe is not None else None)
 
         reading: EmotionReading | None = None
@@ -152,7 +153,8 @@ class Companion:
             yield ErrorEvent(NothingHeardError())
             return
         # "auto": the reply, its voice, the crisis message and the saved record use the language of this turn.
-        turn = replace(turn, settings=turn.settings.for_words(words, transcript.language if spoken else None))
+        settings = turn.prefs.reply.for_words(words, transcript.language if spoken else None)
+        turn = replace(turn, prefs=replace(turn.prefs, reply=settings))
 
         if safety.detect_crisis(words):
             yield from self._crisis_turn(turn, reading, spoken, typed)
@@ -171,7 +173,7 @@ class Companion:
             songs=tuple(f"{t.title} — {t.artist}" for t in songs),
             mood_summary=self._mood_summary(turn),
         )
-        prompt = build(turn.settings, turn.profile, context, turn.history)
+        prompt = build(turn.prefs.reply, turn.profile, context, turn.history)
 
         backend = self._backend_for(turn)
         reply_parts: list[str] = []
@@ -245,12 +247,12 @@ class Companion:
             return []
         probs = emotion_probs(reading, feeling.label if feeling else None, feeling.probs if feeling else None)
         try:
-            songs = self._recommend(probs, turn.song_strategy, turn.song_language, turn.exclude_songs,
-                                    SONGS_PER_TURN, turn.submood)
+            songs = self._recommend(probs, turn.prefs.songs.strategy, turn.prefs.songs.language, turn.exclude_songs,
+                                    SONGS_PER_TURN, turn.prefs.songs.submood or None)
         except HaruError as e:
             yield NoticeEvent(e)
             return []
-        yield SongsEvent(tuple(songs), turn.settings.language)
+        yield SongsEvent(tuple(songs), turn.prefs.reply.language)
         return songs
 
     def _thumbnail(self, turn: Turn, reading: EmotionReading | None) -> bytes | None:
@@ -266,23 +268,23 @@ class Companion:
         if self.store is None or turn.user_id is None:
             return ""
         try:
-            return self.store.mood_summary(turn.user_id, days=7, language=turn.settings.language)
+            return self.store.mood_summary(turn.user_id, days=7, language=turn.prefs.reply.language)
         except HaruError as e:
             log.warning("mood summary skipped: %s", e.en)
             return ""
 
-    def check_backend(self, choice: LLMChoice | None) -> BackendCheck:
+    def check_backend(self, choice: BackendPrefs | None) -> BackendCheck:
         """What Settings' "Test connection" reports for ``choice`` (None: the app's configured backend)."""
         try:
             backend = self.backend if choice is None or self.backend_factory is None else self.backend_factory(choice)
         except HaruError as e:
-            return BackendCheck(choice.backend if choice else "?", choice.model if choice else "", 0.0, error=e)
+            return BackendCheck(choice.kind if choice else "?", choice.model if choice else "", 0.0, error=e)
         return check_backend(backend)
 
     def _backend_for(self, turn: Turn) -> Backend:
-        if turn.llm is None or self.backend_factory is None:
+        if not turn.prefs.backend.chosen() or self.backend_factory is None:
             return self.backend
-        return self.backend_factory(turn.llm)
+        return self.backend_factory(turn.prefs.backend)
 
     def _speak_while_streaming(self, turn: Turn, backend: Backend, prompt: Prompt,
                                reply_parts: list[str]) -> Iterator[ReplyEvent]:
@@ -292,7 +294,7 @@ class Companion:
         yields from both. (Yielding audio only between text deltas held the first clip back until the
         next delta: with the offline model, the next sentence, a second or more later.)
         """
-        voice = turn.voice and self.synthesize_stream is not None
+        voice = turn.prefs.voice.on and self.synthesize_stream is not None
         events: queue.Queue = queue.Queue()
         text_in: queue.Queue | None = queue.Queue() if voice else None
         stop = threading.Event()
@@ -300,7 +302,7 @@ class Companion:
                                     args=(backend, prompt, reply_parts, events, text_in, stop))]
         if text_in is not None:
             workers.append(threading.Thread(target=self._voice_worker, name="haru-tts", daemon=True,
-                                            args=(text_in, events, turn.settings.language, self._online(turn))))
+                                            args=(text_in, events, turn.prefs.reply.language, self._online(turn))))
         for worker in workers:
             worker.start()
         running = len(workers)
@@ -357,7 +359,7 @@ class Companion:
                 current = self.fallback
 
     def _online(self, turn: Turn) -> bool:
-        return self.online_tts and turn.voice_online
+        return self.online_tts and turn.prefs.voice.online
 
     def _voice_worker(self, text_in: queue.Queue, events: queue.Queue, language: str, online: bool) -> None:
         def deltas():
@@ -375,11 +377,11 @@ class Companion:
             events.put(_FINISHED)
 
     def _crisis_turn(self, turn: Turn, reading: EmotionReading | None, spoken: str, typed: str):
-        reply = safety.crisis_reply(turn.settings.language, turn.profile.name)
+        reply = safety.crisis_reply(turn.prefs.reply.language, turn.profile.name)
         yield TextDelta(reply)
-        if turn.voice and self.synthesize_stream is not None:
+        if turn.prefs.voice.on and self.synthesize_stream is not None:
             try:
-                for clip in self.synthesize_stream([reply], turn.settings.language, online=self._online(turn)):
+                for clip in self.synthesize_stream([reply], turn.prefs.reply.language, online=self._online(turn)):
                     yield AudioEvent(clip)
             except HaruError as e:
                 yield NoticeEvent(e)
@@ -429,11 +431,11 @@ class Companion:
 
     def _settings_record(self, turn: Turn, prompt: Prompt, backend: Backend,
                          reading: EmotionReading | None, transcript: Transcript | None) -> dict:
-        s = turn.settings
+        s = turn.prefs.reply
         return {
             "attitude": s.attitude, "composition": sorted(s.effective_composition),
             "intensity": s.intensity, "temperature": prompt.temperature, "length": s.length,
-            "language": s.language, "persona": s.persona_name, "song_strategy": turn.song_strategy,
+            "language": s.language, "persona": s.persona_name, "song_strategy": turn.prefs.songs.strategy,
             "llm": f"{backend.name}:{backend.model}", "notes": list(prompt.notes),
             "vision_model": reading.model if reading else None,
             "stt_model": transcript.model if transcript else None,

@@ -3,42 +3,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from chat.prefs import Preferences
 from core.errors import HaruError
 from diary.types import Entry
 from music.types import Track
-from prompts.types import CompanionSettings, Message, Profile
+from prompts.types import Message, Profile
 from speech.types import AudioClip, Transcript
 from vision.types import EmotionReading
-
-
-@dataclass(frozen=True)
-class LLMChoice:
-    """A per-session backend choice from the UI; the key lives only as long as the session."""
-    backend: str
-    model: str = ""
-    api_key: str = field(default="", repr=False)
-    base_url: str = ""
 
 
 @dataclass(frozen=True)
 class Turn:
     """One thing the user did: spoke, typed, or wrote a diary entry, maybe with a face."""
     profile: Profile
-    settings: CompanionSettings = field(default_factory=CompanionSettings)
+    prefs: Preferences = field(default_factory=Preferences)   # reply, voice, songs and LLM choices
     user_id: int | None = None           # None: not logged in, nothing is saved
     text: str = ""
     image: Any = None                    # path, PIL image or RGB ndarray
     audio: Any = None                    # path, bytes or (sample_rate, ndarray)
     mode: str = "conversation"           # "conversation" | "diary"
-    voice: bool = True
-    voice_online: bool = True            # False: offline voices only (the reply text stays on the machine)
-    song_strategy: str = "match"         # music.STRATEGIES
-    song_language: str = "any"           # "any" | "ko" | "en" | ...
-    submood: str | None = None           # music.SUBMOODS, for neutral moods
     history: tuple[Message, ...] = ()    # earlier turns of this session
     exclude_songs: frozenset[str] = frozenset()   # track keys already shown this session
-    llm: LLMChoice | None = None         # None: the app's configured backend
-    speech_language: str | None = None   # "ko" | "en" forces Whisper's language; None detects between them
     transcript: Transcript | None = None  # already heard while the user spoke (speech.Listener): no STT here
 
 

@@ -3,8 +3,9 @@
 Typical use by the orchestrator::
 
     catalogue = load_catalogue(config.music_catalogue)      # "" = bundled curated list
-    tracks = recommend(reading.probs, turn.song_strategy, turn.song_language,
-                       exclude=turn.exclude_songs, submood=turn.submood, catalogue=catalogue)
+    songs = turn.prefs.songs
+    tracks = recommend(reading.probs, songs.strategy, songs.language,
+                       exclude=turn.exclude_songs, submood=songs.submood or None, catalogue=catalogue)
 
 ``recommend`` raises :class:`NoSongsError` (a ``HaruError``) when the filters leave nothing, and
 its subclass :class:`SongsExhaustedError` when ``exclude`` already covers every fitting song:

@@ -34,11 +34,11 @@ START_TIMEOUT_S = 90
 # Joined model files (~1.3 GB) are kept between runs here instead of in each throwaway data dir.
 MODEL_CACHE = REPO / ".cache" / "models"
 PASSWORD = "correct horse battery"
-# /save_settings arguments, in order: short casual English replies keep the slow local LLM quick.
-SHORT_ENGLISH = dict(attitude="casual", composition=["empathy"], intensity="honest", length="short",
-                     voice=True, reply_language="en", speech_language="en", ui_language="en",
-                     song_strategy="match", song_language="any", submood="none", llm_backend="local",
-                     llm_model="", api_key="", base_url="", voice_online=False)
+# /save_settings arguments: short casual English replies keep the slow local LLM quick.
+SHORT_ENGLISH = dict(reply_attitude="casual", reply_composition=["empathy"], reply_intensity="honest",
+                     reply_length="short", reply_language="en", voice_on=True, voice_online=False,
+                     voice_speech_language="en", songs_strategy="match", songs_language="any", songs_submood="none",
+                     backend_kind="local", backend_model="", backend_api_key="", backend_base_url="", ui_language="en")
 
 
 def free_port() -> int:

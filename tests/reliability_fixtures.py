@@ -24,10 +24,10 @@ from PIL import Image, ImageDraw
 
 import diary
 import music
-from chat import Companion, Turn
+from chat import Companion, Preferences, Turn
 from chat.types import CheckInEvent, DoneEvent, ErrorEvent, NoticeEvent, SavedEvent, TextDelta
 from core.config import AppConfig
-from prompts.types import CompanionSettings, Profile
+from prompts.types import Profile
 from tests.conftest import SHARED_DATA, require
 from tests.fake_llm_server import FakeLLMServer, Reply
 
@@ -111,9 +111,10 @@ def make_companion(backend, **parts) -> Companion:
 
 
 def turn(text: str = "", *, language: str = "en", user_id: int | None = None, name: str = "Mina",
-         voice: bool = False, **kwargs) -> Turn:
-    return Turn(profile=Profile(name), settings=CompanionSettings(language=language, length="short"),
-                user_id=user_id, text=text, voice=voice, **kwargs)
+         voice: bool = False, settings: dict | None = None, **kwargs) -> Turn:
+    prefs = Preferences().updated(reply_language=language, reply_length="short", voice_on=voice,
+                                  **(settings or {}))
+    return Turn(profile=Profile(name), prefs=prefs, user_id=user_id, text=text, **kwargs)
 
 
 @dataclass

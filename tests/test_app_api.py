@@ -42,7 +42,7 @@ def account(server, name: str = "Mina") -> tuple[Client, str]:
     username = f"api-user-{next(_names)}"
     hello, *_ = client.predict(username, PASSWORD, name, api_name="/signup")
     assert name in hello
-    client.predict(*SHORT_ENGLISH.values(), api_name="/save_settings")
+    client.predict(**SHORT_ENGLISH, api_name="/save_settings")
     return client, username
 
 
@@ -110,8 +110,8 @@ def test_a_session_only_reaches_its_own_user(server):
 
 def test_settings_persist_per_user_and_the_key_is_never_saved(server):
     client, username = account(server)
-    korean = {**SHORT_ENGLISH, "ui_language": "ko", "attitude": "polite", "api_key": "sk-test-not-saved"}
-    client.predict(*korean.values(), api_name="/save_settings")
+    korean = {**SHORT_ENGLISH, "ui_language": "ko", "reply_attitude": "polite", "backend_api_key": "sk-test-not-saved"}
+    client.predict(**korean, api_name="/save_settings")
     again = new_client(server)
     hello, *_ = again.predict(username, PASSWORD, api_name="/login")
     assert hello.endswith("안녕하세요")

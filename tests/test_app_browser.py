@@ -187,7 +187,7 @@ def test_sign_up_then_a_wrong_password_then_the_right_one_by_enter(person):
 def test_short_english_replies_are_set_before_talking(person):
     page = person.page
     person.tab("Settings")
-    page.locator("#set-length").get_by_text("Short").click()
+    page.locator("#set-reply-length").get_by_text("Short").click()
     page.locator("#set-reply-language").get_by_text("English").click()
     page.locator("#set-save").click()
     page.locator("#settings-banner").get_by_text("Settings saved.").wait_for()

@@ -18,6 +18,9 @@ from core import HaruError, load_config
 from diary.types import EntryDraft
 from tests.conftest import REPO
 from webui import render
+from webui.common import parse_day, parse_month
+from webui.session import Session
+from webui.turn import TurnView, heard
 from webui.strings import STRINGS, pick_language, t
 
 
@@ -33,7 +36,7 @@ def test_every_string_has_both_languages_with_the_same_placeholders(key):
 
 
 def test_every_string_key_app_uses_exists():
-    source = (REPO / "app.py").read_text(encoding="utf-8")
+    source = "".join(p.read_text(encoding="utf-8") for p in [REPO / "app.py", *sorted((REPO / "webui").rglob("*.py"))])
     used = set(re.findall(r'"((?:app|models|auth|tab|talk|mirror|diary|cal|stats|entry|settings|lang|profile)'
                           r'\.[a-z_.]+)"', source))
     prefixes = set(re.findall(r'choices\("([a-z_.]+)"', source))
@@ -103,26 +106,26 @@ def test_entries_render_escaped_with_annas_comment(store):
 
 
 def test_saved_settings_that_no_longer_validate_fall_back_to_defaults():
-    defaults = app.Prefs(reply_language="en")
-    kept = app.Prefs.from_saved({"attitude": "casual", "composition": ["comfort"], "future_key": 1}, defaults)
-    assert kept.attitude == "casual" and kept.composition == ("comfort",) and kept.reply_language == "en"
-    assert app.Prefs.from_saved({"length": "endless"}, defaults) == defaults
-    assert app.Prefs.from_saved({"attitude": ["not", "a", "string"]}, defaults) == defaults
+    defaults = chat.Preferences().updated(reply_language="en")
+    kept = chat.Preferences.from_saved({"attitude": "casual", "composition": ["comfort"], "future_key": 1}, defaults)
+    assert kept.reply.attitude == "casual" and kept.reply.composition == {"comfort"} and kept.reply.language == "en"
+    assert chat.Preferences.from_saved({"length": "endless"}, defaults) == defaults
+    assert chat.Preferences.from_saved({"attitude": ["not", "a", "string"]}, defaults) == defaults
 
 
 def test_api_key_stays_out_of_repr_and_selects_a_session_backend():
     config = load_config(env={}, dotenv=None)
-    session = app.Session()
-    assert session.llm_choice(config) is None
-    keyed = replace(session, api_key="sk-secret-123", prefs=replace(session.prefs, llm_backend="openai"))
-    choice = keyed.llm_choice(config)
-    assert (choice.backend, choice.api_key) == ("openai", "sk-secret-123")
+    session = Session()
+    assert not session.turn_prefs(config).backend.chosen()
+    keyed = replace(session, prefs=session.prefs.updated(backend_kind="openai", backend_api_key="sk-secret-123"))
+    choice = keyed.turn_prefs(config).backend
+    assert (choice.kind, choice.api_key) == ("openai", "sk-secret-123")
     assert "sk-secret-123" not in repr(keyed) and "sk-secret-123" not in repr(choice)
 
 
 @pytest.mark.parametrize("parse, text", [
-    (app._parse_month, "2026-13"), (app._parse_month, "soon"), (app._parse_month, ""),
-    (app._parse_day, "2026-02-30"), (app._parse_day, "23/11/2026"),
+    (parse_month, "2026-13"), (parse_month, "soon"), (parse_month, ""),
+    (parse_day, "2026-02-30"), (parse_day, "23/11/2026"),
 ])
 def test_bad_dates_give_a_message_in_both_languages(parse, text):
     with pytest.raises(HaruError) as caught:
@@ -140,10 +143,10 @@ def test_a_silent_recording_sends_the_typed_words_and_alone_says_nothing_was_hea
         listener.feed(48_000, np.zeros(48_000, np.int16))
         return listener
 
-    assert app._heard(silent(), "I typed this instead.") is None
+    assert heard(silent(), "I typed this instead.") is None
     with pytest.raises(speech.NothingHeardError):
-        app._heard(silent(), "  ")
-    assert app._heard(None, "") is None
+        heard(silent(), "  ")
+    assert heard(None, "") is None
 
 
 def test_the_stay_signed_in_token_is_refused_when_forged_expired_or_signed_by_another_start():
@@ -192,7 +195,7 @@ def test_the_gradio_words_that_show_in_haru_have_both_languages():
 
 
 def test_a_check_in_is_shown_in_the_screen_language_beside_the_reply():
-    view = app.TurnView(language="ko", persona="Anna", history=())
+    view = TurnView(language="ko", persona="Anna", history=())
     view.apply(chat.TextDelta("그 얘기 더 해줄래?"))
     view.apply(chat.CheckInEvent(safety.CheckIn()))
     banner = view.banner()

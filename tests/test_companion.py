@@ -18,11 +18,11 @@ import music
 import speech
 import vision
 from chat import (AudioEvent, Companion, DoneEvent, EmotionEvent, EmptyTurnError, ErrorEvent, NoticeEvent,
-                  SavedEvent, SongsEvent, TextDelta, TextTooLongError, TranscriptEvent, Turn)
+                  Preferences, SavedEvent, SongsEvent, TextDelta, TextTooLongError, TranscriptEvent, Turn)
 from chat.backends import get_backend
 from core import ErrorCategory, load_config
 from diary import EntryDraft, open_store
-from prompts import CompanionSettings, Profile
+from prompts import Profile
 from tests.fake_llm_server import FakeLLMServer, Reply
 from tests.speech_fixtures import spoken_wav, whisper_model  # noqa: F401  (fixture)
 from tests.vision_fixtures import jaffe_happy  # noqa: F401  (fixture)
@@ -30,6 +30,7 @@ from tests.vision_fixtures import jaffe_dir  # noqa: F401  (fixture)
 
 REPLY = ("That sounds like a long day. ", "I'm glad you told me about it. ", "Want to rest a bit?")
 PROFILE = Profile(name="Minji", intro="A student in Seoul who loves running.")
+SILENT = Preferences().updated(voice_on=False)
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_typed_turn_streams_reply_suggests_songs_and_saves_one_entry(config, sto
     with FakeLLMServer(default=Reply(chunks=REPLY)) as server:
         events = run(companion(config, server, store),
                      Turn(profile=PROFILE, user_id=user.id, text="I failed my exam today and I feel awful.",
-                          settings=CompanionSettings(language="en"), voice=False))
+                          prefs=Preferences().updated(reply_language="en", voice_on=False)))
         sent = server.requests[-1].body
 
     reply = "".join(e.text for e in of(events, TextDelta))
@@ -104,7 +105,7 @@ def test_face_and_voice_turn_reads_the_face_transcribes_and_speaks(config, store
                          transcribe=partial(speech.transcribe, model=whisper_model, config=config),
                          synthesize_stream=speech.synthesize_stream, online_tts=False)
         events = run(comp, Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), audio=str(wav),
-                                settings=CompanionSettings(language="en")))
+                                prefs=Preferences().updated(reply_language="en")))
 
     assert not of(events, ErrorEvent)
     reading = of(events, EmotionEvent)[0].reading
@@ -139,7 +140,7 @@ def test_face_reading_and_transcription_run_side_by_side(config, store, user):
 
     with FakeLLMServer(default=Reply(chunks=("Good to hear.",))) as server:
         events = run(companion(config, server, store, read_emotion=read_emotion, transcribe=transcribe),
-                     Turn(profile=PROFILE, user_id=user.id, image=object(), audio=object(), voice=False))
+                     Turn(profile=PROFILE, user_id=user.id, image=object(), audio=object(), prefs=SILENT))
     assert not of(events, ErrorEvent)
     assert of(events, TranscriptEvent)[0].transcript.text == "I am fine."
 
@@ -160,7 +161,7 @@ def test_a_transcript_heard_while_speaking_skips_stt_and_the_face_is_still_read(
     with FakeLLMServer(default=Reply(chunks=REPLY)) as server:
         events = run(companion(config, server, store, read_emotion=vision.read_emotion, transcribe=transcribe),
                      Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), transcript=heard,
-                          settings=CompanionSettings(language="en"), voice=False))
+                          prefs=Preferences().updated(reply_language="en", voice_on=False)))
         sent = server.requests[-1].body
 
     assert not of(events, ErrorEvent)
@@ -188,7 +189,7 @@ def test_no_face_is_a_notice_and_the_turn_goes_on(config, store, user):
     with FakeLLMServer(default=Reply(chunks=("Okay.",))) as server:
         events = run(companion(config, server, store, read_emotion=vision.read_emotion),
                      Turn(profile=PROFILE, user_id=user.id, image=Image.fromarray(blank), text="hello",
-                          voice=False))
+                          prefs=SILENT))
     assert isinstance(of(events, NoticeEvent)[0].notice, vision.NoFaceError)
     assert of(events, SavedEvent)[0].entry.face_label is None
 
@@ -200,8 +201,8 @@ def test_no_face_is_a_notice_and_the_turn_goes_on(config, store, user):
 def test_crisis_words_get_care_and_the_helpline_not_the_llm(config, store, user, language, text):
     with FakeLLMServer() as server:
         events = run(companion(config, server, store),
-                     Turn(profile=PROFILE, user_id=user.id, text=text, voice=False,
-                          settings=CompanionSettings(language=language)))
+                     Turn(profile=PROFILE, user_id=user.id, text=text,
+                          prefs=Preferences().updated(reply_language=language, voice_on=False)))
         assert server.requests == []
     done = of(events, DoneEvent)[0]
     assert done.crisis and "109" in done.reply
@@ -213,7 +214,7 @@ def test_cloud_failure_falls_back_with_a_visible_notice(config, store, user):
     with FakeLLMServer(default=Reply(status=500)) as broken, \
             FakeLLMServer(default=Reply(chunks=("Fallback answer.",))) as spare:
         events = run(companion(config, broken, store, fallback=compatible(config, spare)),
-                     Turn(profile=PROFILE, user_id=user.id, text="hello", voice=False))
+                     Turn(profile=PROFILE, user_id=user.id, text="hello", prefs=SILENT))
     notice = of(events, NoticeEvent)[0].notice
     assert notice.category in (ErrorCategory.UNAVAILABLE, ErrorCategory.CONNECTIVITY)
     assert "offline" in notice.message("en")
@@ -224,7 +225,7 @@ def test_cloud_failure_falls_back_with_a_visible_notice(config, store, user):
 def test_without_a_fallback_the_cloud_error_is_shown(config, store, user):
     with FakeLLMServer(default=Reply(status=429, retry_after=0)) as server:
         events = run(companion(config, server, store),
-                     Turn(profile=PROFILE, user_id=user.id, text="hello", voice=False))
+                     Turn(profile=PROFILE, user_id=user.id, text="hello", prefs=SILENT))
     assert of(events, ErrorEvent)[0].error.category == ErrorCategory.RATE_LIMIT
 
 
@@ -255,8 +256,8 @@ def test_private_voice_setting_keeps_the_reply_off_the_online_voice(config, stor
 
     with FakeLLMServer(default=Reply(chunks=("Good night.",))) as server:
         events = run(companion(config, server, store, synthesize_stream=synthesize_stream, online_tts=True),
-                     Turn(profile=PROFILE, user_id=user.id, text="bye", voice_online=False,
-                          settings=CompanionSettings(language="en")))
+                     Turn(profile=PROFILE, user_id=user.id, text="bye",
+                          prefs=Preferences().updated(voice_online=False, reply_language="en")))
     assert asked == [False]
     assert [e.clip.voice.startswith("gtts") for e in of(events, AudioEvent)] == [False]
 
@@ -267,7 +268,7 @@ def test_face_thumbnail_is_kept_only_on_opt_in(config, store, user, jaffe_happy,
     with FakeLLMServer(default=Reply(chunks=("Nice smile.",))) as server:
         comp = companion(config, server, store, read_emotion=vision.read_emotion,
                          face_thumbnail=face_thumbnail if opted_in else None)
-        events = run(comp, Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), text="hi", voice=False))
+        events = run(comp, Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), text="hi", prefs=SILENT))
     entry = of(events, SavedEvent)[0].entry
     assert entry.has_thumbnail is opted_in
     if opted_in:
@@ -282,7 +283,7 @@ def test_the_first_sentence_is_heard_while_the_model_is_still_writing_the_next(c
         comp = companion(config, server, store, synthesize_stream=speech.synthesize_stream, online_tts=False)
         kinds = [type(e).__name__ for e in comp.respond(
             Turn(profile=PROFILE, user_id=user.id, text="Hi, how are you?",
-                 settings=CompanionSettings(language="en")))]
+                 prefs=Preferences().updated(reply_language="en")))]
     deltas = [i for i, kind in enumerate(kinds) if kind == "TextDelta"]
     assert len(deltas) == 2
     assert deltas[0] < kinds.index("AudioEvent") < deltas[1]

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 import diary
-from chat.types import LLMChoice
 from core.config import load_config
 from tests.fake_llm_server import Reply
 from tests.reliability_fixtures import (FAKE_KEY, KeyEchoServer, LogCapture, cloud_backend, fake_llm, make_companion,
@@ -82,9 +81,9 @@ def test_api_key_never_in_messages_logs_or_files(provider, scenario, tmp_path):
 def test_settings_and_turn_objects_never_print_a_key():
     config = load_config(env={"OPENAI_API_KEY": FAKE_KEY, "ANTHROPIC_API_KEY": FAKE_KEY + "a",
                               "HARU_COMPAT_API_KEY": FAKE_KEY + "c"}, dotenv=None)
-    the_turn = turn("hi", llm=LLMChoice("openai", api_key=FAKE_KEY))
+    the_turn = turn("hi", settings={"backend_kind": "openai", "backend_api_key": FAKE_KEY})
     for text in (repr(config), str(config), json.dumps(config.redacted(), default=str), repr(the_turn),
-                 repr(the_turn.llm)):
+                 repr(the_turn.prefs.backend)):
         assert FAKE_KEY not in text
 
 
@@ -140,9 +139,9 @@ def test_a_per_session_key_over_http_is_not_logged_saved_or_shown(server):
     with KeyEchoServer() as echo:
         client = Client(server.url, verbose=False)
         client.predict(f"key-user-{uuid.uuid4().hex[:6]}", APP_PASSWORD, "Mina", api_name="/signup")
-        settings = {**SHORT_ENGLISH, "voice": False, "llm_backend": "openai", "llm_model": "fake-model",
-                    "api_key": FAKE_KEY, "base_url": echo.openai_url}
-        client.predict(*settings.values(), api_name="/save_settings")
+        settings = {**SHORT_ENGLISH, "voice_on": False, "backend_kind": "openai", "backend_model": "fake-model",
+                    "backend_api_key": FAKE_KEY, "backend_base_url": echo.openai_url}
+        client.predict(**settings, api_name="/save_settings")
         outputs = client.predict("A quiet evening.", None, None, True, api_name="/talk")
     shown = json.dumps(outputs, default=str, ensure_ascii=False)
     assert re.search(r"rejected the API key", shown), shown[-600:]
