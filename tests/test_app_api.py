@@ -117,7 +117,7 @@ def test_settings_persist_per_user_and_the_key_is_never_saved(server):
     assert hello.endswith("안녕하세요")
     exported = exported_json(again)
     assert exported["user"]["settings"]["ui_language"] == "ko"
-    assert exported["user"]["settings"]["attitude"] == "polite"
+    assert exported["user"]["settings"]["reply_attitude"] == "polite"
     assert "sk-test-not-saved" not in json.dumps(exported)
     assert "sk-test-not-saved" not in (server.data_dir / "app.log").read_text()
 
