@@ -77,18 +77,22 @@ def _wire_session(demo: gr.Blocks, w: SimpleNamespace, h: Handlers, L: Labels):
         return (L.updates(s.language) + [hello_text, h.warmup.html(s.language), months, s.language,
                                          gr.update(visible=h.answers_offline(s))] + [""] * len(banners))
 
+    shown = form + [w.p_name, w.p_intro, w.chatbot]
+
     def show_session(s: Session):
+        """Returned by component, so the form's order never matters."""
         if s.user_id is None:
-            return [gr.skip()] * (len(form) + 3)
-        return (list(h.settings_values(s).values())
-                + [s.name, s.intro, [{"role": m.role, "content": m.content} for m in s.history]])
+            return {c: gr.skip() for c in shown}
+        return {**{w.form[name]: value for name, value in h.settings_values(s).items()},
+                w.p_name: s.name, w.p_intro: s.intro,
+                w.chatbot: [{"role": m.role, "content": m.content} for m in s.history]}
 
     # Registered first so the public endpoint gets the plain name /calendar.
     w.month.input(h.calendar, [w.session, w.month, w.day_box], w.cal, api_name="calendar")
 
     def after_entry(event):
         """What a session that just signed in sees: its settings, profile, conversation and calendar."""
-        return event.then(show_session, w.session, form + [w.p_name, w.p_intro, w.chatbot], **PRIVATE).then(
+        return event.then(show_session, w.session, shown, **PRIVATE).then(
             lambda s: relabel(s) if s.user_id is not None else [gr.skip()] * len(w.labelled), w.session,
             w.labelled, **PRIVATE).then(
             lambda s, m: h.calendar(s, m) if s.user_id is not None else gr.skip(), [w.session, w.month], w.cal,
