@@ -132,6 +132,7 @@ def _model_slots(h: Handlers) -> int:
 
 
 def _wire_talk(w: SimpleNamespace, h: Handlers) -> None:
+    """Talk, the mirror and the diary: the events that run the models."""
     slots = _model_slots(h)
     talk_outputs = [w.chatbot, w.emotion, w.transcript, w.voice, w.songs, w.talk_banner, w.session, w.text]
     # preprocess=False: uploads reach the stages as files, so an unreadable photo or recording becomes
