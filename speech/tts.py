@@ -31,6 +31,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from core.errors import ErrorCategory, HaruError
+from core.text import FIRST_CLAUSE_CHARS, first_clause_end
 from speech.audio import wav_bytes
 from speech.stt import LANGUAGES
 from speech.types import AudioClip
@@ -314,16 +315,6 @@ def synthesize(text: str, language: str, *, online: bool = True, voice: str | No
             return clip
         log.warning("voice %s returned no audio", candidate.name)
     raise VoiceUnavailableError()
-
-
-FIRST_CLAUSE_CHARS = 20
-_CLAUSE_END = re.compile(r"[,;:，、]\s+")
-
-
-def first_clause_end(text: str, min_chars: int = FIRST_CLAUSE_CHARS) -> int:
-    """Where the first clause of ``text`` that is at least ``min_chars`` long ends (after the comma and
-    its space), or 0. Speaking it alone lets the voice start before the first sentence is finished."""
-    return next((m.end() for m in _CLAUSE_END.finditer(text) if len(text[:m.start()].strip()) >= min_chars), 0)
 
 
 class SentenceSplitter:
