@@ -190,7 +190,7 @@ def _tts_rows(repeat: int) -> list[Row]:
                  Row("speech", f"TTS real-time factor, {voice.name}", synth / 1000 / audio_s, "x", "",
                      f"{audio_s:.1f} s of audio in {synth:.0f} ms")]
     # gTTS: offline machines measure how long a reply waits before the fallback speaks.
-    from speech.tts import _GTTS_BACKOFF
+    from speech.tts.gtts_voice import _GTTS_BACKOFF
 
     _GTTS_BACKOFF.reset()
     t0 = time.perf_counter()

@@ -3,10 +3,10 @@
 Nothing is loaded at import; models load on first use or in :func:`warmup`.
 """
 
-from speech.audio import MAX_SECONDS, join_clips, load_audio
+from speech.audio import MAX_SECONDS, load_audio
 from speech.listen import Listener
 from speech.stt import Decoding, load_model, transcribe
-from speech.tts import (VOICES, SentenceSplitter, Voice, VoiceUnavailableError, available_voices,
+from speech.tts import (VOICES, SentenceSplitter, Voice, VoiceUnavailableError, available_voices, join_clips,
                         synthesize, synthesize_stream)
 from speech.types import AudioClip, BadAudioError, NothingHeardError, Segment, Transcript
 from speech.warmup import warmup
