@@ -413,7 +413,8 @@ class Handlers:
         """A fresh listener for each recording, in the user's speech language."""
         if session.user_id is None:
             return None
-        return speech.Listener(session.prefs.speech_language or None, config=self.config)
+        return speech.Listener(session.prefs.speech_language or None,
+                               source=speech.WhisperSource.from_config(self.config))
 
     def listen(self, listener: speech.Listener | None, chunk) -> None:
         """One microphone chunk, ``(sample_rate, samples)``, to this recording's listener."""
@@ -660,7 +661,7 @@ class Handlers:
         smoother = smoother or vision.EmotionSmoother()
         note = ""
         try:
-            reading = vision.read_emotion(frame)
+            reading = vision.read_emotion(frame, choice=vision.ClassifierChoice.from_config(self.config))
         except HaruError as e:
             reading, note = None, e.message(session.language)
         smoothed = smoother.update(reading)

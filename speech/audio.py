@@ -16,8 +16,8 @@ import numpy as np
 
 from speech.types import BadAudioError
 
-__all__ = ["SAMPLE_RATE", "MAX_SECONDS", "Resampler", "decode", "empty_error", "is_silent", "load_audio", "to_mono_float",
-           "too_long_error"]
+__all__ = ["SAMPLE_RATE", "MAX_SECONDS", "Resampler", "decode", "empty_error", "is_silent", "load_audio",
+           "to_mono_float", "too_long_error"]
 
 log = logging.getLogger(__name__)
 
