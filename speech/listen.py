@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 
 PAUSE_S = 0.3                 # silence after speech that counts as a pause worth transcribing at
 _FRAME = 512                  # Silero VAD's window at 16 kHz (32 ms)
-# Silero keeps state across windows; re-reading the last 0.5 s before new audio gave the same
-# speech/silence decisions as one pass over the whole recording (0.1 s chunks, real speech).
+# Silero keeps state across windows: re-reading the last 0.5 s before new audio keeps its decisions those
+# of one pass over the whole recording (docs/speech.md).
 _VAD_CONTEXT = 16 * _FRAME
 
 

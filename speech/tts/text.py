@@ -36,7 +36,7 @@ class SentenceSplitter:
     its last comma or space so the first audio never waits for a whole paragraph.
     The very first piece may end at a comma once it is ``first_clause_chars`` long:
     the voice starts on "That sounds like a really long day," while a streaming LLM
-    is still writing the rest of the sentence (~0.25 s sooner at 40 tokens/s).
+    is still writing the rest of the sentence.
     """
 
     _END = re.compile(r"(?:[.!?…~。！？]+[\"'”’)\]]*\s+|\n+)")
