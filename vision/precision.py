@@ -84,7 +84,7 @@ class _Logits(torch.nn.Module):
 
 
 def build_int8(model: torch.nn.Module, size: int, target: Path) -> Path:
-    """Export ``model`` to ONNX and quantise its weights to int8 into ``target`` (~10 s once, 2 cores)."""
+    """Export ``model`` to ONNX and quantise its weights to int8 into ``target`` (once: docs/vision.md)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target.parent.mkdir(parents=True, exist_ok=True)

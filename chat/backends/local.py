@@ -98,7 +98,7 @@ def batch_threads() -> int:
 
 @lru_cache(maxsize=2)
 def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
-    """One llama.cpp server per model file, loaded on first use (~2-7 s, ~1.8 GB RAM)."""
+    """One llama.cpp server per model file, loaded on first use (seconds, and most of its size in RAM)."""
     try:
         import xllamacpp
     except ImportError as e:
