@@ -65,6 +65,8 @@ class Decoding:
 
 
 DECODING = Decoding()
+# A sentence in the user's language, as if said before; Whisper continues in its language and style.
+PROMPTS = {"ko": "안녕하세요. 오늘 하루는 어땠어요?", "en": "Hello. How was your day today?"}
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,6 @@ class WhisperSource:
     def from_config(cls, config: AppConfig) -> WhisperSource:
         return cls(model=config.whisper_model, cache_dir=Path(config.data_dir) / "models",
                    short_window=config.whisper_short_window)
-# A sentence in the user's language, as if said before; Whisper continues in its language and style.
-PROMPTS = {"ko": "안녕하세요. 오늘 하루는 어땠어요?", "en": "Hello. How was your day today?"}
 
 
 def _package_data(name: str) -> Path:
@@ -158,7 +158,7 @@ def load_model(path: str, cpu_threads: int = 0) -> Any:
                         category=ErrorCategory.CONFIG) from e
     # WhisperModel keeps no trace of where it came from; transcripts record it.
     model.haru_name = Path(path).name
-    internals_pinned()
+    internals_pinned()     # an unpinned faster-whisper is reported at load, not at the first turn
     return model
 
 
@@ -237,8 +237,9 @@ def transcribe(audio: Any, *, language: str | None = None, model: Any = None,
     ``language``: "ko" or "en" to force it (the user's setting); None detects
     between the two. ``model``: a ``faster_whisper.WhisperModel``; None loads the
     one ``source`` names, once. ``decoding``: beam, temperatures, VAD threshold, prompt
-    (:data:`DECODING` by default). ``max_upload_mb`` caps a file's size. Raises :class:`NothingHeardError` when there is
-    no speech and :class:`BadAudioError` for empty, unreadable or over-long audio.
+    (:data:`DECODING` by default). ``max_upload_mb`` caps a file's size. Raises
+    :class:`NothingHeardError` when there is no speech and :class:`BadAudioError` for
+    empty, unreadable or over-long audio.
     """
     check_language(language)
     t0 = time.perf_counter()
