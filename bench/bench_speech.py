@@ -21,10 +21,10 @@ import numpy as np
 
 import speech
 from bench.common import Row, p50, timeit
-from core.config import AppConfig, load_config
+from core.config import load_config
 from speech import evaluate
 from speech.audio import SAMPLE_RATE, load_audio
-from speech.stt import DECODING, Decoding, default_model
+from speech.stt import DECODING, Decoding, WhisperSource, default_model
 
 SENTENCES = (
     "I went for a long walk in the park this morning, and it made me feel much better.",
@@ -69,9 +69,9 @@ def _wall_and_cpu(fn, repeat: int) -> tuple[float, float]:
 
 
 def _stt_rows(repeat: int) -> list[Row]:
-    config = load_config()
+    source = WhisperSource.from_config(load_config())
     t0 = time.perf_counter()
-    model = default_model(config)
+    model = default_model(source)
     rows = [Row("speech", "Whisper model load (first use, cached join)", (time.perf_counter() - t0) * 1000, "ms",
                 "", model.haru_name)]
     clips = {seconds: (SAMPLE_RATE, _speech_clip(seconds)) for seconds in (1, 5, 30)}
@@ -79,7 +79,7 @@ def _stt_rows(repeat: int) -> list[Row]:
         audio = clips[seconds]
         language = None if mode == "detect ko/en" else "en"
         wall, cpu = _wall_and_cpu(
-            lambda: speech.transcribe(audio, language=language, model=model, config=config), repeat)
+            lambda: speech.transcribe(audio, language=language, model=model, source=source), repeat)
         if seconds == 1:
             # A one-second utterance is almost all fixed cost: VAD, the (shortest) encoder pass, the prompt.
             rows.append(Row("speech", f"STT fixed cost per utterance (1 s clip), {mode}", cpu, "CPU ms", "",
@@ -89,15 +89,15 @@ def _stt_rows(repeat: int) -> list[Row]:
                      STT_GOAL, f"whisper base int8, beam {DECODING.beam_size}, {wall:.0f} ms wall"),
                  Row("speech", f"STT CPU seconds per audio second, {seconds} s clip, {mode}", cpu / 1000 / seconds,
                      "x", "", "all threads; idle 2-core wall RTF lies between this / 2 and this")]
-    whole = replace(config, whisper_short_window=False)
-    wall, _ = _wall_and_cpu(lambda: speech.transcribe(clips[5], language="en", model=model, config=whole), repeat)
+    whole = replace(source, short_window=False)
+    wall, _ = _wall_and_cpu(lambda: speech.transcribe(clips[5], language="en", model=model, source=whole), repeat)
     rows.append(Row("speech", "STT real-time factor, 5 s clip, language set, whole 30 s window", wall / 1000 / 5,
                     "x", "", f"HARU_WHISPER_SHORT_WINDOW=0, for comparison; {wall:.0f} ms wall"))
     return rows
 
 
-def _pass(clips, model, config: AppConfig, language: str | None, decoding: Decoding = DECODING):
-    return evaluate.run(clips, lambda c: speech.transcribe(c.path, language=language, model=model, config=config,
+def _pass(clips, model, source: WhisperSource, language: str | None, decoding: Decoding = DECODING):
+    return evaluate.run(clips, lambda c: speech.transcribe(c.path, language=language, model=model, source=source,
                                                            decoding=decoding))
 
 
@@ -107,14 +107,14 @@ def _accuracy_rows(quick: bool) -> list[Row]:
     sets = evaluate.shared_sets()
     if not all((sets / lang / "manifest.tsv").is_file() for lang in ACCURACY_GOAL):
         return [Row("speech", "STT accuracy on recorded voices", float("nan"), "", "", f"skipped: {sets} not found")]
-    config = load_config()
-    model = default_model(config)
+    source = WhisperSource.from_config(load_config())
+    model = default_model(source)
     rows = []
     for lang, (measure, goal) in ACCURACY_GOAL.items():
         clips = evaluate.load_set(sets / lang, lang)
         held = {c.path for c in evaluate.split_speakers(clips)[1]}
         for mode, given in (("detect ko/en", None), ("language set", lang))[:1 if quick else 2]:
-            results = _pass(clips, model, config, given)
+            results = _pass(clips, model, source, given)
             overall = evaluate.score(results)
             held_out = evaluate.score([r for r in results if r.clip.path in held])
             rows.append(Row("speech", f"STT {measure}, recorded {lang} voices, {mode}", overall.error_rate, "", goal,
@@ -130,17 +130,17 @@ def _accuracy_rows(quick: bool) -> list[Row]:
                             "share", "", f"{len(clips)} clips; clips under {evaluate.SHORT_CLIP_S:.0f} s: "
                             f"{right} of {len(short)}"))
             if not quick:
-                rows += [_first_seconds_row(clips, model, config, seconds) for seconds in (1.0, 1.5)]
+                rows += [_first_seconds_row(clips, model, source, seconds) for seconds in (1.0, 1.5)]
     return rows
 
 
-def _first_seconds_row(clips, model, config: AppConfig, seconds: float) -> Row:
+def _first_seconds_row(clips, model, source: WhisperSource, seconds: float) -> Row:
     """Language detection on each clip cut to its first ``seconds`` (in memory): a one-word answer."""
     picks = []
     for clip in clips:
         try:
             picks.append(speech.transcribe((SAMPLE_RATE, load_audio(clip.path)[:int(seconds * SAMPLE_RATE)]),
-                                           model=model, config=config).language)
+                                           model=model, source=source).language)
         except speech.NothingHeardError:
             continue
     right = sum(p == clips[0].language for p in picks)
@@ -150,18 +150,18 @@ def _first_seconds_row(clips, model, config: AppConfig, seconds: float) -> Row:
 
 def tune() -> None:
     """Each decoding candidate on the dev speakers only (the held-out ones judge the choice: docs/speech.md)."""
-    config = load_config()
-    model = default_model(config)
-    whole = replace(config, whisper_short_window=False)
+    source = WhisperSource.from_config(load_config())
+    model = default_model(source)
+    whole = replace(source, short_window=False)
     candidates = {
-        "app (detect ko/en)": (None, config, DECODING),
-        "language set": ("set", config, DECODING),
+        "app (detect ko/en)": (None, source, DECODING),
+        "language set": ("set", source, DECODING),
         "language set, whole window": ("set", whole, DECODING),
-        "language set, beam 5": ("set", config, replace(DECODING, beam_size=5)),
-        "language set, beam 1": ("set", config, replace(DECODING, beam_size=1)),
-        "language set, temperature fallback": ("set", config, replace(DECODING, temperatures=FALLBACK)),
-        "language set, VAD threshold 0.35": ("set", config, replace(DECODING, vad_threshold=0.35)),
-        "language set, prompt": ("set", config, replace(DECODING, prompt=True)),
+        "language set, beam 5": ("set", source, replace(DECODING, beam_size=5)),
+        "language set, beam 1": ("set", source, replace(DECODING, beam_size=1)),
+        "language set, temperature fallback": ("set", source, replace(DECODING, temperatures=FALLBACK)),
+        "language set, VAD threshold 0.35": ("set", source, replace(DECODING, vad_threshold=0.35)),
+        "language set, prompt": ("set", source, replace(DECODING, prompt=True)),
     }
     for lang in ACCURACY_GOAL:
         dev, _ = evaluate.split_speakers(evaluate.load_set(evaluate.shared_sets() / lang, lang))
@@ -190,7 +190,7 @@ def _tts_rows(repeat: int) -> list[Row]:
                  Row("speech", f"TTS real-time factor, {voice.name}", synth / 1000 / audio_s, "x", "",
                      f"{audio_s:.1f} s of audio in {synth:.0f} ms")]
     # gTTS: offline machines measure how long a reply waits before the fallback speaks.
-    from speech.tts import _GTTS_BACKOFF
+    from speech.tts.gtts_voice import _GTTS_BACKOFF
 
     _GTTS_BACKOFF.reset()
     t0 = time.perf_counter()

@@ -73,7 +73,7 @@ def _streamed_timings(companion, turn, wav: Path, config, stop_after_s: float = 
     with wave.open(str(wav)) as w:
         rate, pcm = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), np.int16)
     pcm = np.concatenate([pcm, np.zeros(int(stop_after_s * rate), np.int16)])
-    listener = speech.Listener(turn.prefs.voice.speech_language or None, config=config)
+    listener = speech.Listener(turn.prefs.voice.speech_language or None, source=speech.WhisperSource.from_config(config))
 
     step, start = rate // 10, time.perf_counter()
     for i in range(0, len(pcm), step):

@@ -17,7 +17,8 @@ import torch
 from PIL import Image
 
 from bench.common import Row, p50, p95, timeit
-from vision import EmotionSmoother, classify_faces, read_emotion
+from core.config import load_config
+from vision import ClassifierChoice, EmotionSmoother, classify_faces, read_emotion
 from vision.api import default_detector
 from vision.classifier import EmotionClassifier, WEIGHTS_DIR, default_classifier
 from vision.data import load_ckplus, load_jaffe
@@ -59,11 +60,12 @@ def _goal_rows(classifier, detector, frame, faces, repeat: int, path: str) -> li
 
 def run(quick: bool = False) -> list[Row]:
     repeat = 10 if quick else 50
+    choice = ClassifierChoice.from_config(load_config())
     t0 = time.perf_counter()
-    EmotionClassifier.from_pretrained(WEIGHTS_DIR)
+    EmotionClassifier.from_pretrained(WEIGHTS_DIR, precision=choice.precision, cache_dir=choice.cache_dir)
     rows = [Row("vision", "load model (config + fp16 safetensors)", (time.perf_counter() - t0) * 1000, "ms",
                 note="int8: the quantised graph cached")]
-    classifier, detector = default_classifier(), default_detector()
+    classifier, detector = default_classifier(choice), default_detector()
     chosen = f"{PATH_NAMES[classifier.path]}, chosen"
     frame = _frame()
     grey = to_grey(frame)
@@ -82,7 +84,7 @@ def run(quick: bool = False) -> list[Row]:
     rows += _goal_rows(classifier, detector, frame, faces, repeat, chosen)
     for path in PATHS:
         if path != classifier.path:
-            forced = EmotionClassifier.from_pretrained(WEIGHTS_DIR, precision=path)
+            forced = EmotionClassifier.from_pretrained(WEIGHTS_DIR, precision=path, cache_dir=choice.cache_dir)
             rows += _goal_rows(forced, detector, frame, faces, repeat, f"{PATH_NAMES[forced.path]}, forced")
     return rows
 

@@ -64,6 +64,7 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
     import diary
     import music
     import speech
+    import vision
     from chat.backends import get_backend
     from vision.thumbnail import face_thumbnail
 
@@ -71,8 +72,10 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
     parts = dict(
         backend=backend,
         fallback=None if config.llm_backend == "local" else get_backend("local", config),
-        read_emotion=_deferred("vision.api", "read_emotion"),
-        transcribe=partial(speech.transcribe, config=config),
+        read_emotion=partial(_deferred("vision.api", "read_emotion"),
+                             choice=vision.ClassifierChoice.from_config(config), max_upload_mb=config.max_upload_mb),
+        transcribe=partial(speech.transcribe, source=speech.WhisperSource.from_config(config),
+                           max_upload_mb=config.max_upload_mb),
         synthesize_stream=speech.synthesize_stream if config.voice else None,
         recommend=partial(music.recommend, catalogue=music.load_catalogue(config.music_catalogue or None)),
         store=diary.open_store(config.resolved_database_url),
@@ -95,7 +98,8 @@ def warmup(config: AppConfig, on_progress: Callable[[str, str], None] | None = N
 
     # The local model is warmed even with a cloud backend: it is the fallback when the cloud fails.
     local = get_backend("local", config)
-    steps = [("vision", vision.warmup), ("speech", partial(speech.warmup, config)),
+    steps = [("vision", partial(vision.warmup, vision.ClassifierChoice.from_config(config))),
+             ("speech", partial(speech.warmup, speech.WhisperSource.from_config(config))),
              ("llm", getattr(local, "warmup", lambda: None))]
     status: dict[str, str] = {}
     for name, step in steps:

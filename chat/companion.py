@@ -14,9 +14,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator
 
 from chat import safety
+from chat.backends import Backend
 from chat.check import BackendCheck, check_backend
 from chat.prefs import BackendPrefs
 from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, NoticeEvent,
@@ -37,13 +38,6 @@ MAX_TEXT_CHARS = 8000
 SONGS_PER_TURN = 3
 REPORT_MAX_TOKENS = 600
 _FINISHED = object()      # a worker of the turn is done
-
-
-class Backend(Protocol):
-    name: str
-    model: str
-
-    def stream(self, prompt: Prompt) -> Iterator[str]: ...
 
 
 class EmptyTurnError(HaruError):

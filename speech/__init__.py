@@ -3,10 +3,10 @@
 Nothing is loaded at import; models load on first use or in :func:`warmup`.
 """
 
-from speech.audio import MAX_SECONDS, join_clips, load_audio
+from speech.audio import MAX_SECONDS, load_audio
 from speech.listen import Listener
-from speech.stt import Decoding, load_model, transcribe
-from speech.tts import (VOICES, SentenceSplitter, Voice, VoiceUnavailableError, available_voices,
+from speech.stt import Decoding, WhisperSource, load_model, transcribe
+from speech.tts import (VOICES, SentenceSplitter, Voice, VoiceUnavailableError, available_voices, join_clips,
                         synthesize, synthesize_stream)
 from speech.types import AudioClip, BadAudioError, NothingHeardError, Segment, Transcript
 from speech.warmup import warmup
@@ -14,6 +14,6 @@ from speech.warmup import warmup
 __all__ = [
     "AudioClip", "BadAudioError", "Decoding", "Listener", "MAX_SECONDS", "NothingHeardError", "Segment",
     "SentenceSplitter",
-    "Transcript", "VOICES", "Voice", "VoiceUnavailableError", "available_voices", "load_audio",
+    "Transcript", "VOICES", "Voice", "VoiceUnavailableError", "WhisperSource", "available_voices", "load_audio",
     "join_clips", "load_model", "synthesize", "synthesize_stream", "transcribe", "warmup",
 ]

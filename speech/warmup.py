@@ -7,9 +7,8 @@ import time
 
 import numpy as np
 
-from core.config import AppConfig, load_config
 from speech.audio import SAMPLE_RATE
-from speech.stt import default_model
+from speech.stt import WhisperSource, default_model
 from speech.tts import available_voices, load_espeak, load_piper
 
 __all__ = ["warmup"]
@@ -17,23 +16,22 @@ __all__ = ["warmup"]
 log = logging.getLogger(__name__)
 
 
-def _load_whisper(config: AppConfig) -> None:
+def _load_whisper(source: WhisperSource) -> None:
     """Whisper and the Silero VAD the live microphone runs on every chunk."""
     from faster_whisper.vad import get_vad_model
 
-    default_model(config).detect_language(audio=np.zeros(SAMPLE_RATE, np.float32))
+    default_model(source).detect_language(audio=np.zeros(SAMPLE_RATE, np.float32))
     get_vad_model()
 
 
-def warmup(config: AppConfig | None = None) -> dict[str, float]:
+def warmup(source: WhisperSource = WhisperSource()) -> dict[str, float]:
     """Join/load Whisper and the offline voices; returns milliseconds per part.
 
     A part that fails is logged and left out: the app still starts, and the same
     error reappears, with its message, when that part is really used.
     """
-    config = config or load_config()
     offline = {v.engine for v in available_voices(online=False)}
-    steps = {"whisper": lambda: _load_whisper(config)}
+    steps = {"whisper": lambda: _load_whisper(source)}
     if "piper" in offline:
         steps["piper"] = lambda: next(iter(load_piper().synthesize("Hi.")))
     if "espeak" in offline:

@@ -102,7 +102,8 @@ def test_face_and_voice_turn_reads_the_face_transcribes_and_speaks(config, store
     with FakeLLMServer(default=Reply(chunks=REPLY)) as server:
         comp = companion(config, server, store,
                          read_emotion=vision.read_emotion,
-                         transcribe=partial(speech.transcribe, model=whisper_model, config=config),
+                         transcribe=partial(speech.transcribe, model=whisper_model,
+                                            source=speech.WhisperSource.from_config(config)),
                          synthesize_stream=speech.synthesize_stream, online_tts=False)
         events = run(comp, Turn(profile=PROFILE, user_id=user.id, image=str(jaffe_happy), audio=str(wav),
                                 prefs=Preferences().updated(reply_language="en")))

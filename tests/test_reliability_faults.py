@@ -187,8 +187,8 @@ def _whisper(tmp: Path, damaged: bool):
     if damaged:
         for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
             (folder / name).write_bytes(b"not a model")
-    config = AppConfig(whisper_model=str(folder))
-    return (lambda: speech.load_model(str(model_dir(config)))), folder
+    source = speech.WhisperSource(model=str(folder))
+    return (lambda: speech.load_model(str(model_dir(source)))), folder
 
 
 def _gguf(tmp: Path, damaged: bool):

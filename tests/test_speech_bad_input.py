@@ -7,7 +7,7 @@ import pytest
 
 import speech
 from speech import BadAudioError, NothingHeardError
-from speech.audio import wav_bytes
+from speech.tts import wav_bytes
 from tests.speech_fixtures import encode, whisper_model  # noqa: F401
 
 RATE = 48_000
@@ -62,11 +62,8 @@ def test_bad_audio_gives_its_message(name, tmp_path, whisper_model):
 
 
 def test_upload_bigger_than_the_limit(tmp_path, whisper_model):
-    from core.config import load_config
-
-    config = load_config(env={}, dotenv=None, max_upload_mb=1)
     with pytest.raises(BadAudioError) as caught:
-        speech.transcribe(_wav(_noise(15, 3000)), model=whisper_model, config=config)
+        speech.transcribe(_wav(_noise(15, 3000)), model=whisper_model, max_upload_mb=1)
     assert "larger than 1 MB" in caught.value.message("en")
 
 

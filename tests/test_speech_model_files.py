@@ -38,14 +38,15 @@ def test_simultaneous_first_uses_share_one_join(tmp_path):
 def test_users_own_model_folder_is_used_and_checked(tmp_path):
     joined = bundled_model_dir(tmp_path / "cache")
     config = load_config(env={"HARU_WHISPER_MODEL": str(joined)}, dotenv=None)
-    assert model_dir(config) == joined
+    assert model_dir(speech.WhisperSource.from_config(config)) == joined
     bad = load_config(env={"HARU_WHISPER_MODEL": str(tmp_path)}, dotenv=None)
     with pytest.raises(HaruError) as caught:
-        model_dir(bad)
+        model_dir(speech.WhisperSource.from_config(bad))
     assert caught.value.category == ErrorCategory.CONFIG and "model.bin" in caught.value.message("en")
 
 
 def test_warmup_loads_every_offline_part(tmp_path):
-    timings = speech.warmup(load_config(env={"HARU_DATA_DIR": str(tmp_path)}, dotenv=None))
+    timings = speech.warmup(speech.WhisperSource.from_config(load_config(env={"HARU_DATA_DIR": str(tmp_path)},
+                                                                        dotenv=None)))
     assert set(timings) == {"whisper", "piper", "espeak"}
     assert (tmp_path / "models" / "whisper-base" / "model.bin").is_file()

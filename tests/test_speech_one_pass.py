@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import speech
-from core.config import AppConfig
 from speech.stt import DECODING, NO_REPEAT_NGRAM, SHORT_WINDOW_MIN_S
 from tests.conftest import require
 from tests.speech_fixtures import counting_encoder, spoken_pcm, wer, whisper_model  # noqa: F401
@@ -19,7 +18,7 @@ from tests.speech_fixtures import counting_encoder, spoken_pcm, wer, whisper_mod
 pytestmark = pytest.mark.slow
 
 SAID = "Thank you for listening to me today. I feel a lot better now."
-FULL_WINDOW = AppConfig(whisper_short_window=False)
+FULL_WINDOW = speech.WhisperSource(short_window=False)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def test_one_vad_pass(whisper_model, clip, monkeypatch):
 
 def test_same_words_and_times_as_faster_whisper_alone(whisper_model, clip):
     """Shared encoder and our own VAD change nothing in what Whisper decodes (over its whole window)."""
-    mine = speech.transcribe(clip, language="en", model=whisper_model, config=FULL_WINDOW)
+    mine = speech.transcribe(clip, language="en", model=whisper_model, source=FULL_WINDOW)
     samples = speech.load_audio(clip)
     pieces, _ = whisper_model.transcribe(samples, language="en", beam_size=DECODING.beam_size, vad_filter=True,
                                          condition_on_previous_text=False, temperature=DECODING.temperatures,
@@ -75,7 +74,7 @@ def test_detected_language_is_whispers_ko_en_choice_on_the_decoded_window(whispe
 def test_a_short_utterance_encodes_part_of_the_window_and_hears_the_same_words(whisper_model, clip, language):
     short_model, full_model = counting_encoder(whisper_model), counting_encoder(whisper_model)
     short = speech.transcribe(clip, language=language, model=short_model)
-    full = speech.transcribe(clip, language=language, model=full_model, config=FULL_WINDOW)
+    full = speech.transcribe(clip, language=language, model=full_model, source=FULL_WINDOW)
     assert full_model.model.frames == [3000]                     # Whisper's 30 s window, 100 frames a second
     speech_s = short.segments[-1].end - short.segments[0].start
     assert short_model.model.frames[0] == pytest.approx(100 * max(SHORT_WINDOW_MIN_S, 2 * speech_s + 2), abs=100)
@@ -117,6 +116,6 @@ def test_real_recorded_speech_is_heard_alike_with_the_short_and_the_whole_window
                                                                  for part in (recorded[said], gap)]))))
     for said, audio in clips:
         short = speech.transcribe(audio, model=whisper_model)
-        whole = speech.transcribe(audio, model=whisper_model, config=FULL_WINDOW)
+        whole = speech.transcribe(audio, model=whisper_model, source=FULL_WINDOW)
         assert short.language == whole.language == "en", said
         assert wer(said, short.text) == 0 == wer(said, whole.text), (said, short.text, whole.text)

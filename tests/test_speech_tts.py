@@ -10,7 +10,8 @@ import pytest
 
 import speech
 from speech import SentenceSplitter, VoiceUnavailableError
-from speech.tts import _GTTS_BACKOFF, clean_for_speech, gtts_suspended
+from speech.tts import clean_for_speech, gtts_suspended
+from speech.tts.gtts_voice import _GTTS_BACKOFF
 
 
 def _wav_info(data: bytes) -> tuple[int, int, int, float]:

@@ -195,13 +195,14 @@ print(cpu_features().torch_capability, cpu_features().native_bf16, c.path)
 
 
 def test_the_student_is_chosen_by_setting(monkeypatch, tmp_path):
+    from vision import ClassifierChoice
     from vision.classifier import _load_default
 
     monkeypatch.setenv("HARU_VISION_MODEL", "student")
     monkeypatch.setenv("HARU_VISION_PRECISION", "fp32")
     monkeypatch.setenv("HARU_DATA_DIR", str(tmp_path))
-    student = _load_default.__wrapped__()
+    student = _load_default.__wrapped__(ClassifierChoice.from_config(load_config()))
     assert "student" in student.name and student.path == "fp32"
     monkeypatch.setenv("HARU_VISION_MODEL", "teacher")
     with pytest.raises(ValueError, match="HARU_VISION_MODEL"):
-        _load_default.__wrapped__()
+        _load_default.__wrapped__(ClassifierChoice.from_config(load_config()))

@@ -3,15 +3,15 @@
 >>> reading = vision.read_emotion("photo.jpg")      # doctest: +SKIP
 >>> reading.label, reading.confidence, reading.box    # doctest: +SKIP
 
-Models load lazily on first use (or in :func:`warmup`); pass ``classifier=`` /
-``detector=`` to use others. The names that need torch or OpenCV are imported on
+Models load lazily on first use (or in :func:`warmup`): the one a :class:`ClassifierChoice`
+names, or pass ``classifier=`` / ``detector=`` to use others. The names that need torch or OpenCV are imported on
 first access, so ``import vision`` (and starting the app) does not pay for them.
 """
 
 import importlib
 
 from vision.smooth import EmotionSmoother
-from vision.types import LABELS, BadImageError, EmotionReading, NoFaceError
+from vision.types import LABELS, BadImageError, ClassifierChoice, EmotionReading, NoFaceError
 
 _DEFERRED = {
     "classify_faces": "vision.api",
@@ -24,6 +24,7 @@ _DEFERRED = {
 __all__ = [
     "LABELS",
     "BadImageError",
+    "ClassifierChoice",
     "EmotionClassifier",
     "EmotionReading",
     "EmotionSmoother",

@@ -9,10 +9,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.config import AppConfig
 from vision.classifier import EmotionClassifier, default_classifier, to_face48
 from vision.detect import HaarFaceDetector, crop_face, to_grey
 from vision.io import ImageInput, array_to_rgb, load_rgb
-from vision.types import LABELS, BadImageError, EmotionReading, NoFaceError
+from vision.types import LABELS, BadImageError, ClassifierChoice, EmotionReading, NoFaceError
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +34,18 @@ def _reading(p: np.ndarray, classifier: EmotionClassifier, **extra) -> EmotionRe
 
 
 def read_emotion(image: ImageInput, *, classifier: EmotionClassifier | None = None,
-                 detector: HaarFaceDetector | None = None) -> EmotionReading:
+                 detector: HaarFaceDetector | None = None, choice: ClassifierChoice = ClassifierChoice(),
+                 max_upload_mb: int = AppConfig.max_upload_mb) -> EmotionReading:
     """Emotion of the largest face in a photo or frame (path, bytes, PIL image or array).
 
+    ``classifier`` defaults to the model ``choice`` names; files over ``max_upload_mb`` are refused.
     Raises :class:`BadImageError` for unusable input and :class:`NoFaceError`
     when no face is found — never a guess.
     """
-    classifier = classifier or default_classifier()
+    classifier = classifier or default_classifier(choice)
     detector = detector or default_detector()
     t_start = time.perf_counter()
-    grey = to_grey(load_rgb(image))
+    grey = to_grey(load_rgb(image, max_upload_mb=max_upload_mb))
     t_detect = time.perf_counter()
     timings = {"decode": _ms(t_start)}
     boxes = detector.detect(grey)
@@ -62,10 +65,10 @@ def read_emotion(image: ImageInput, *, classifier: EmotionClassifier | None = No
     return _reading(p, classifier, box=face.box, faces_found=len(boxes), timings_ms=timings)
 
 
-def classify_faces(faces: Sequence[np.ndarray], *, classifier: EmotionClassifier | None = None
-                   ) -> list[EmotionReading]:
+def classify_faces(faces: Sequence[np.ndarray], *, classifier: EmotionClassifier | None = None,
+                   choice: ClassifierChoice = ClassifierChoice()) -> list[EmotionReading]:
     """Readings for already-cropped faces (grey H x W or RGB H x W x 3 arrays, any size), in one batch."""
-    classifier = classifier or default_classifier()
+    classifier = classifier or default_classifier(choice)
     if isinstance(faces, np.ndarray) and faces.ndim == 2:
         raise BadImageError("Pass a list of face images, not a single image.",
                             "얼굴 이미지 하나가 아니라 목록을 넘겨 주세요.")
@@ -84,9 +87,9 @@ def classify_faces(faces: Sequence[np.ndarray], *, classifier: EmotionClassifier
             for p in probs]
 
 
-def warmup() -> None:
-    """Load the model and detector and run each once, so the first user does not wait."""
-    classifier, detector = default_classifier(), default_detector()
+def warmup(choice: ClassifierChoice = ClassifierChoice()) -> None:
+    """Load the model ``choice`` names and the detector and run each once, so the first user does not wait."""
+    classifier, detector = default_classifier(choice), default_detector()
     blank = np.full((240, 320), 128, np.uint8)
     detector.detect(blank)
     classifier.probs(blank[None, :48, :48])

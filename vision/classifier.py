@@ -18,12 +18,13 @@ import cv2
 import numpy as np
 import torch
 
-from core.config import load_config
+from core.config import AppConfig
 from core.cpu import cpu_features
 from core.errors import ErrorCategory, HaruError
 from vision.model import batched_logits
 from vision.precision import Int8Runner, build_int8, choose_path, int8_available, int8_cache_path
 from vision.preprocess import FACE_SIZE, to_input
+from vision.types import ClassifierChoice
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,10 @@ class EmotionClassifier:
         return f"{self.name} ({self.path})"
 
     @classmethod
-    def from_pretrained(cls, path: Path = WEIGHTS_DIR, *, precision: str | None = None,
+    def from_pretrained(cls, path: Path = WEIGHTS_DIR, *, precision: str = AppConfig.vision_precision,
                         cache_dir: Path | None = None, **kwargs) -> "EmotionClassifier":
-        """Load ``path``; ``precision`` (auto | bf16 | fp32 | int8, default HARU_VISION_PRECISION) picks the
-        numeric path for this CPU; the int8 graph is built once into ``cache_dir`` (default data dir/models)."""
+        """Load ``path``; ``precision`` (auto | bf16 | fp32 | int8) picks the numeric path for this CPU;
+        the int8 graph is built once into ``cache_dir`` (default: :class:`ClassifierChoice`'s)."""
         import transformers
 
         path = Path(path)
@@ -91,10 +92,7 @@ class EmotionClassifier:
         info = json.loads(calibration.read_text()) if calibration.is_file() else {}
         kwargs.setdefault("temperature", info.get("temperature", 1.0))
         kwargs.setdefault("name", info.get("name", path.name))
-        if precision is None or cache_dir is None:
-            config = load_config()
-            precision = precision or config.vision_precision
-            cache_dir = cache_dir or Path(config.data_dir) / "models" / "vision"
+        cache_dir = cache_dir or ClassifierChoice().cache_dir
         cached = int8_cache_path(path, cache_dir, kwargs["name"]) if precision in ("auto", "int8") else None
         chosen = choose_path(cpu_features(), precision, int8_ready=cached is not None and int8_available(cached))
         if chosen == "int8":
@@ -116,7 +114,7 @@ class EmotionClassifier:
         if self.path != "int8":
             return batched_logits(self.model, faces, self.size, self.batch_size, bf16=self.path == "bf16")
         # One face per run: dynamic quantisation scales the activations over the whole input, so in a batch
-        # a face's reading would depend on the other faces (probabilities moved by up to 0.02).
+        # a face's reading would depend on the other faces (docs/vision.md).
         out = [self.int8.run(x[None])
                for start in range(0, len(faces), self.batch_size)
                for x in to_input(faces[start:start + self.batch_size], self.size).numpy()]
@@ -131,19 +129,20 @@ class EmotionClassifier:
 _LOAD_LOCK = threading.Lock()
 
 
-def default_classifier() -> EmotionClassifier:
+def default_classifier(choice: ClassifierChoice = ClassifierChoice()) -> EmotionClassifier:
     # The app's warm-up thread and a first turn can ask at once; transformers' lazy imports are not
     # safe against that (one caller sees "cannot import name ViTForImageClassification").
     with _LOAD_LOCK:
-        return _load_default()
+        return _load_default(choice)
 
 
 STUDENT_DIR = WEIGHTS_DIR / "deit_student"
 
 
 @lru_cache(maxsize=1)
-def _load_default() -> EmotionClassifier:
-    return EmotionClassifier.from_pretrained(STUDENT_DIR if load_config().vision_model == "student" else WEIGHTS_DIR)
+def _load_default(choice: ClassifierChoice) -> EmotionClassifier:
+    return EmotionClassifier.from_pretrained(STUDENT_DIR if choice.model == "student" else WEIGHTS_DIR,
+                                             precision=choice.precision, cache_dir=choice.cache_dir)
 
 
 def to_face48(face: np.ndarray) -> np.ndarray:

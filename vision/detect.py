@@ -8,10 +8,10 @@ cascade finds the face in every JAFFE image (see ``python -m vision.evaluate``)
 and takes a few milliseconds on a 640x480 frame after downscaling.
 
 Crop: the model learned from FER2013, whose 48x48 crops are about 1.2 times as
-wide as the box the same cascade draws on them (median 0.83, measured on
-PublicTest), centred on it. So every detected face is cut out the same way:
-rotated so the eyes are level (when the eye cascade finds both eyes), square,
-``CROP_SCALE`` times the box, resized to 48x48 grey.
+wide as the box the same cascade draws on them (docs/vision.md), centred on
+it. So every detected face is cut out the same way: rotated so the eyes are
+level (when the eye cascade finds both eyes), square, ``CROP_SCALE`` times the
+box, resized to 48x48 grey.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.config import load_config
+from core.config import AppConfig
 from vision.types import BadImageError
 
 MAX_PIXELS = 40_000_000  # a 40 MP photo is already larger than any phone camera's default
@@ -35,9 +35,7 @@ def _unreadable() -> BadImageError:
                 "읽을 수 있는 이미지 파일이 아니에요 (JPEG, PNG, WebP, BMP, TIFF).")
 
 
-def _check_size(size: int) -> None:
-    # The cap the web app gives Gradio (HARU_MAX_UPLOAD_MB), so callers outside the app get it too.
-    limit_mb = load_config().max_upload_mb
+def _check_size(size: int, limit_mb: int) -> None:
     if size > limit_mb * 1_000_000:
         raise _bad(f"The image file is larger than {limit_mb} MB.", f"이미지 파일이 {limit_mb}MB보다 커요.")
 
@@ -98,8 +96,11 @@ def array_to_rgb(arr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def load_rgb(image: ImageInput) -> np.ndarray:
-    """H x W x 3 uint8 RGB, upright; raises :class:`BadImageError` for anything unusable."""
+def load_rgb(image: ImageInput, *, max_upload_mb: int = AppConfig.max_upload_mb) -> np.ndarray:
+    """H x W x 3 uint8 RGB, upright; raises :class:`BadImageError` for anything unusable.
+
+    ``max_upload_mb`` caps a file's size: the cap the web app gives Gradio, so callers outside the app get it too.
+    """
     if isinstance(image, np.ndarray):
         rgb = array_to_rgb(image)
     elif isinstance(image, Image.Image):
@@ -107,7 +108,7 @@ def load_rgb(image: ImageInput) -> np.ndarray:
     elif isinstance(image, (bytes, bytearray)):
         if not image:
             raise _bad("The image file is empty.", "이미지 파일이 비어 있어요.")
-        _check_size(len(image))
+        _check_size(len(image), max_upload_mb)
         rgb = _from_pil(_open(bytes(image)))
     elif isinstance(image, (str, PathLike)):
         path = Path(image)
@@ -115,7 +116,7 @@ def load_rgb(image: ImageInput) -> np.ndarray:
             raise _bad(f"No image file at {path.name!r}.", f"{path.name!r} 이미지 파일을 찾을 수 없어요.")
         if path.stat().st_size == 0:
             raise _bad("The image file is empty.", "이미지 파일이 비어 있어요.")
-        _check_size(path.stat().st_size)
+        _check_size(path.stat().st_size, max_upload_mb)
         rgb = _from_pil(_open(path))
     else:
         raise _bad(f"Expected an image (path, bytes, PIL image or array), got {type(image).__name__}.",

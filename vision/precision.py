@@ -84,7 +84,7 @@ class _Logits(torch.nn.Module):
 
 
 def build_int8(model: torch.nn.Module, size: int, target: Path) -> Path:
-    """Export ``model`` to ONNX and quantise its weights to int8 into ``target`` (~10 s once, 2 cores)."""
+    """Export ``model`` to ONNX and quantise its weights to int8 into ``target`` (once: docs/vision.md)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -100,8 +100,8 @@ def build_int8(model: torch.nn.Module, size: int, target: Path) -> Path:
             torch.onnx.export(_Logits(model.eval().float()), (example,), str(fp32), dynamo=False,
                               input_names=["pixel_values"], output_names=["logits"], opset_version=ONNX_OPSET,
                               dynamic_axes={"pixel_values": {0: "batch"}, "logits": {0: "batch"}})
-            # Per output channel: 98.8 % of Training faces keep their fp32 label (one scale per tensor: 96.9 %)
-            # at the same speed.
+            # Per output channel: more faces keep their fp32 label than with one scale per tensor, at the
+            # same speed (docs/vision.md).
             quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
         os.replace(int8, target)      # atomic: another process building the same file sees old or new
     log.info("built the int8 emotion model %s in %.1f s", target.name, time.perf_counter() - t0)

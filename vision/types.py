@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from core.config import AppConfig
 from core.errors import HaruError
 
 # FER2013 order: the integer label in the datasets is the index here.
@@ -27,3 +29,16 @@ class NoFaceError(HaruError):
 
 class BadImageError(HaruError):
     pass
+
+
+@dataclass(frozen=True)
+class ClassifierChoice:
+    """Which emotion model to load and on which numeric path; the caller builds it once."""
+    model: str = AppConfig.vision_model              # "vit" (the teacher) | "student"
+    precision: str = AppConfig.vision_precision      # auto | bf16 | fp32 | int8
+    cache_dir: Path = field(default_factory=lambda: AppConfig().data_dir / "models" / "vision")  # int8 graph
+
+    @classmethod
+    def from_config(cls, config: AppConfig) -> ClassifierChoice:
+        return cls(model=config.vision_model, precision=config.vision_precision,
+                   cache_dir=Path(config.data_dir) / "models" / "vision")

@@ -15,8 +15,8 @@ import re
 from difflib import SequenceMatcher
 from typing import Sequence
 
+from core.text import first_clause_end
 from prompts.types import Message
-from speech.tts import first_clause_end
 
 # Sentence ends: punctuation (Western, Korean tildes) followed by space, CJK full stops, or a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?…~])[\"'”’)\]]*\s+|(?<=[。！？])[\"'”’)\]]*\s*|\n+")

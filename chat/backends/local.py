@@ -43,13 +43,10 @@ STOP = ["<user_words>", "</user_words>", "<|im_end|>", "<|endoftext|>", "<|im_st
 # during a continuation (llama.cpp bans each token these strings tokenize to; all are whitespace, so
 # a sentence may still end with a line break token such as ".\n\n" and start a new paragraph).
 BLANK_LINES = ("\n", "\n\n", "\n\n\n", "\n\n\n\n", " \n", " \n\n", "\r\n")
-# A continuation is sampled with a repetition penalty: left to write on, the model retells the user's
-# words and the prompt's example replies (the guard skips those) and loops on its own last sentence (the
-# guard stops there), so the short Korean diary reply in tests/test_backends_local.py stopped at ~70 of
-# 150 characters. With the penalty it writes new sentences (123-144/150). Measured at temperature 0 on
-# 5 diary prompts per language: length error short 0.45 -> 0.30-0.35, normal 0.56 -> 0.60, long 0.65 -> 0.60
-# (with the loop resume below). Only continuations: it also penalises punctuation and common endings,
-# and the first attempt, unpenalised, is the reply the model itself would give.
+# A continuation is sampled with a repetition penalty: left to write on, the model retells the user's words
+# and the prompt's examples and loops on its last sentence, far short of the target (docs/prompts.md). Only
+# continuations: it also penalises punctuation and common endings, and the first, unpenalised attempt is
+# the reply the model itself would give.
 CONTINUATION_SAMPLING: dict[str, Any] = {"repeat_penalty": 1.3}
 _DONE = object()
 # Warm-up runs in a background thread while the first turn may already want the model: one load only.
@@ -101,7 +98,7 @@ def batch_threads() -> int:
 
 @lru_cache(maxsize=2)
 def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
-    """One llama.cpp server per model file, loaded on first use (~2-7 s, ~1.8 GB RAM)."""
+    """One llama.cpp server per model file, loaded on first use (seconds, and most of its size in RAM)."""
     try:
         import xllamacpp
     except ImportError as e:
@@ -115,7 +112,7 @@ def load_server(model_path: str, n_threads: int, n_ctx: int = N_CTX) -> Any:
     params.cpuparams_batch.n_threads = max(n_threads, batch_threads())
     params.verbosity = -1
     # llama.cpp repacks most weights into a CPU-friendly layout in its own memory; with the file also
-    # mapped, both copies stayed resident (1.97 GB for a 1.1 GB model, 1.39 GB read without mmap).
+    # mapped, both copies stayed resident (docs/prompts.md).
     params.load_mode = xllamacpp.llama_load_mode.LLAMA_LOAD_MODE_NONE
     # Saved prompt states let people take turns without re-reading their fixed prompt; llama.cpp's
     # default allows 8 GB of them.
@@ -166,8 +163,8 @@ class LocalBackend:
         # Only when idle, and one at a time: llama.cpp reads one prompt after another, so a queue of
         # primes (many people logging in) would hold back real replies. The prompt is read a message
         # at a time (each step reuses the cached part), and a reply that starts waiting stops the
-        # priming at the next step: llama.cpp cannot stop in the middle of reading a prompt, and the
-        # whole prompt (up to ~1,500 tokens with the long examples) takes 10-20 s on 2 cores.
+        # priming at the next step: llama.cpp cannot stop in the middle of reading a prompt, and a
+        # whole prompt takes many seconds on a small CPU (docs/prompts.md).
         if _ACTIVE.value or not _PRIMING.acquire(blocking=False):
             return False
         messages = prompt.local_messages or prompt.messages
@@ -241,7 +238,7 @@ class LocalBackend:
                 tokens.close()
             if guard.done:
                 # A loop ends this generation, not the reply: the looped sentence was not shown, and the
-                # penalised continuation writes something else (Korean long replies: 23-80 -> 118-202/450).
+                # penalised continuation writes something else (docs/prompts.md).
                 if not (guard.wants_more and attempt < MAX_CONTINUATIONS):
                     return
                 guard.resume()

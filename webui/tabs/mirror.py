@@ -22,7 +22,7 @@ class MirrorHandlers(HandlersBase):
         smoother = smoother or vision.EmotionSmoother()
         note = ""
         try:
-            reading = vision.read_emotion(frame)
+            reading = vision.read_emotion(frame, choice=vision.ClassifierChoice.from_config(self.config))
         except HaruError as e:
             reading, note = None, e.message(session.language)
         smoothed = smoother.update(reading)

@@ -30,7 +30,8 @@ class TalkHandlers(HandlersBase):
         """A fresh listener for each recording, in the user's speech language."""
         if session.user_id is None:
             return None
-        return speech.Listener(session.prefs.voice.speech_language or None, config=self.config)
+        return speech.Listener(session.prefs.voice.speech_language or None,
+                               source=speech.WhisperSource.from_config(self.config))
 
     def listen(self, listener: speech.Listener | None, chunk) -> None:
         """One microphone chunk, ``(sample_rate, samples)``, to this recording's listener."""
