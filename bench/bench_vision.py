@@ -20,7 +20,7 @@ from bench.common import Row, p50, p95, timeit
 from vision import EmotionSmoother, classify_faces, read_emotion
 from vision.api import default_detector
 from vision.classifier import EmotionClassifier, WEIGHTS_DIR, default_classifier
-from vision.data import load_ckplus, load_jaffe
+from training.vision.data import load_ckplus, load_jaffe
 from vision.detect import to_grey
 from vision.precision import PATHS
 

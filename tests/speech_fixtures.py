@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from speech.audio import to_mono_float
-from speech.evaluate import cer, wer
+from training.speech.evaluate import cer, wer
 
 __all__ = ["spoken_wav", "spoken_pcm", "encode", "wer", "cer", "whisper_model", "counting_encoder", "CONTAINERS"]
 
