@@ -17,10 +17,10 @@ import torch
 from PIL import Image
 
 from bench.common import Row, p50, p95, timeit
+from training.vision.data import load_ckplus, load_jaffe
 from vision import EmotionSmoother, classify_faces, read_emotion
 from vision.api import default_detector
 from vision.classifier import EmotionClassifier, WEIGHTS_DIR, default_classifier
-from training.vision.data import load_ckplus, load_jaffe
 from vision.detect import to_grey
 from vision.precision import PATHS
 

@@ -16,7 +16,7 @@ import music
 from chat import safety
 from core import HaruError, load_config
 from diary.types import EntryDraft
-from tests.conftest import REPO
+from testkit import REPO
 from webui import render
 from webui.strings import STRINGS, pick_language, t
 

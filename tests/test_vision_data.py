@@ -36,9 +36,9 @@ def test_webp_mosaics_round_trip(tmp_path, shared_data):
 
 def test_photo_evaluation_sees_what_read_emotion_sees(shared_data):
     """evaluate_photos classifies posed_crops in a batch; each crop is exactly what read_emotion classifies."""
+    from training.vision.data import posed_crops
     from vision.api import read_emotion
     from vision.classifier import default_classifier
-    from training.vision.data import posed_crops
 
     posed = POSED_SETS["faces_real"]()
     crops = posed_crops(posed)

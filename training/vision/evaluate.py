@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vision.classifier import WEIGHTS_DIR, EmotionClassifier
 from training.vision.data import POSED_SETS, load_fer, posed_crops
+from vision.classifier import WEIGHTS_DIR, EmotionClassifier
 from vision.types import LABELS
 
 ECE_BINS = 15

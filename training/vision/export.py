@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 
-from vision.classifier import CALIBRATION_FILE, WEIGHTS_DIR
 from training.vision.evaluate import evaluate, format_report, load_classifier
+from vision.classifier import CALIBRATION_FILE, WEIGHTS_DIR
 
 
 def export(source: Path, out: Path, name: str, metrics: dict | None = None) -> dict:

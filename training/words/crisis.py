@@ -15,9 +15,9 @@ import argparse
 import numpy as np
 
 from chat.safety import matches_patterns
-from words.crisis import WEIGHTS, _classifier, is_idiom, sounds_like_crisis
 from training.words.data import crisis_bank, goemotions, kote
 from training.words.fit import train_softmax, vectors
+from words.crisis import WEIGHTS, _classifier, is_idiom, sounds_like_crisis
 
 SEED = 16
 TARGET_RECALL = 0.97      # per language, on out-of-fold training scores

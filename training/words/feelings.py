@@ -14,9 +14,9 @@ import argparse
 
 import numpy as np
 
-from words.feelings import WEIGHTS
 from training.words.data import goemotions, kote, single_label
 from training.words.fit import balanced_weights, macro_f1, softmax, train_softmax, vectors
+from words.feelings import WEIGHTS
 from words.types import LABELS
 
 SEED = 16
