@@ -23,7 +23,9 @@ from webui.handlers import Handlers
 from webui.session import Session
 from webui.tabs.mirror import MIRROR_CAMERA
 from webui.warmup import Warmup
-from tests.app_fixtures import PASSWORD, make_media, start_app, wait_for_models
+from testkit.app_server import PASSWORD, free_port, start_app, wait_for_models
+from testkit.browser import CHROMIUM, launch_chromium
+from testkit.media import make_media
 
 MIRROR_SECONDS = 10
 
@@ -94,9 +96,6 @@ def _browser_mirror_rows(media) -> list[Row]:
     """
     from playwright.sync_api import sync_playwright
 
-    from tests.app_fixtures import free_port
-    from tests.test_app_browser import CHROMIUM, chromium_args
-
     if not CHROMIUM.exists():
         return [Row("app", "mirror frames read while streaming", float("nan"), "frames/s", ">= 10 frames/s",
                     "skipped: no /usr/bin/chromium")]
@@ -115,7 +114,7 @@ def _browser_mirror_rows(media) -> list[Row]:
     try:
         _, url, _ = launch(demo, config, prevent_thread_lock=True, quiet=True)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args(media))
+            browser = launch_chromium(p, media)
             context = browser.new_context(locale="en-US")
             context.grant_permissions(["microphone", "camera"], origin=url.rstrip("/"))
             page = context.new_page()

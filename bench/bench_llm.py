@@ -107,7 +107,7 @@ def _length_rows(backend: LocalBackend, per_language: int) -> list[Row]:
 
 def _fake_cloud_rows(replies: int) -> list[Row]:
     """The SDK streaming path against a server pacing like a cloud model: our overhead on top of it."""
-    from tests.fake_llm_server import FakeLLMServer, Reply
+    from testkit.fake_llm_server import FakeLLMServer, Reply
 
     chunks = tuple(f"word{i} " for i in range(40))
     pace = Reply(chunks=chunks, first_delay_s=FAKE_TTFT_S, tokens_per_s=FAKE_TOKENS_PER_S)

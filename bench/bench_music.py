@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 from bench.common import Row, p50, p95, timeit
-from music import SongSession, compare_catalogues, load_catalogue, recommend
+from music import SongSession, load_catalogue, recommend
 from music.catalogue import read_catalogue
+from training.music.compare import compare_catalogues
 
 SHARED_DATA = Path(os.environ.get("HARU_SHARED_DATA",
                                   Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))

@@ -22,9 +22,9 @@ import numpy as np
 import speech
 from bench.common import Row, p50, timeit
 from core.config import load_config
-from speech import evaluate
 from speech.audio import SAMPLE_RATE, load_audio
 from speech.stt import DECODING, Decoding, WhisperSource, default_model
+from training.speech import evaluate
 
 SENTENCES = (
     "I went for a long walk in the park this morning, and it made me feel much better.",

@@ -132,8 +132,8 @@ def run(quick: bool = False) -> list[Row]:
     from core import load_config
     from diary import open_store
     from prompts import Profile
-    from tests.fake_llm_server import FakeLLMServer, Reply
-    from tests.speech_fixtures import spoken_wav
+    from testkit.fake_llm_server import FakeLLMServer, Reply
+    from testkit.speech import spoken_wav
 
     rows: list[Row] = []
     work = Path(tempfile.mkdtemp(prefix="haru-bench-"))

@@ -18,10 +18,10 @@ from PIL import Image
 
 from bench.common import Row, p50, p95, timeit
 from core.config import load_config
+from training.vision.data import load_ckplus, load_jaffe
 from vision import ClassifierChoice, EmotionSmoother, classify_faces, read_emotion
 from vision.api import default_detector
 from vision.classifier import EmotionClassifier, WEIGHTS_DIR, default_classifier
-from vision.data import load_ckplus, load_jaffe
 from vision.detect import to_grey
 from vision.precision import PATHS
 

@@ -14,10 +14,10 @@ import numpy as np
 
 from bench.common import Row, p50, p95, timeit
 from chat.safety import detect_crisis, needs_check_in
+from training.words.data import SHARED_TEXT, crisis_bank, goemotions, kote, single_label
+from training.words.fit import macro_f1
 from words import encode
 from words.feelings import feeling_probs
-from words.training.data import SHARED_TEXT, crisis_bank, goemotions, kote, single_label
-from words.training.fit import macro_f1
 from words.types import LABELS
 
 GOAL_MS = 10.0

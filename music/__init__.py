@@ -13,7 +13,6 @@ retry with an empty ``exclude`` then, or let :class:`SongSession` do it.
 """
 
 from music.catalogue import BUNDLED_CATALOGUE, Catalogue, load_catalogue, track_key
-from music.compare import Comparison, compare_catalogues
 from music.present import format_songs, songs_for_prompt
 from music.recommender import (EMOTION_POINTS, EMOTIONS, LANGUAGE_ANY, LANGUAGE_INTERNATIONAL,
                              LIFT_GOAL_ENERGY, LIFT_GOAL_VALENCE, SUBMOOD_POINTS, mood_point,
@@ -23,9 +22,9 @@ from music.types import (STRATEGIES, SUBMOODS, CatalogueError, NoSongsError, Son
                          Track)
 
 __all__ = [
-    "BUNDLED_CATALOGUE", "Catalogue", "CatalogueError", "Comparison", "EMOTIONS", "EMOTION_POINTS",
+    "BUNDLED_CATALOGUE", "Catalogue", "CatalogueError", "EMOTIONS", "EMOTION_POINTS",
     "LANGUAGE_ANY", "LANGUAGE_INTERNATIONAL", "LIFT_GOAL_ENERGY", "LIFT_GOAL_VALENCE",
     "NoSongsError", "STRATEGIES", "SUBMOODS", "SUBMOOD_POINTS", "SongSession",
-    "SongsExhaustedError", "Track", "compare_catalogues", "format_songs", "load_catalogue",
+    "SongsExhaustedError", "Track", "format_songs", "load_catalogue",
     "mood_point", "recommend", "search_links", "songs_for_prompt", "track_key",
 ]

@@ -28,8 +28,8 @@ from chat import Companion, Preferences, Turn
 from chat.types import CheckInEvent, DoneEvent, ErrorEvent, NoticeEvent, SavedEvent, TextDelta
 from core.config import AppConfig
 from prompts.types import Profile
-from tests.conftest import SHARED_DATA, require
-from tests.fake_llm_server import FakeLLMServer, Reply
+from testkit import SHARED_DATA, require
+from testkit.fake_llm_server import FakeLLMServer, Reply
 
 REPLY = "I hear you. That sounds like a long day. Take a slow breath with me."
 OK = Reply(chunks=tuple(w + " " for w in REPLY.split(" ")))

@@ -16,7 +16,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from tests.app_fixtures import PASSWORD, SHORT_ENGLISH, exported_json, make_media, shared_app
+from testkit.app_server import PASSWORD, SHORT_ENGLISH, exported_json, shared_app
+from testkit.media import make_media
 
 pytestmark = pytest.mark.slow
 

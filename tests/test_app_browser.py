@@ -21,12 +21,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from tests.app_fixtures import PASSWORD, make_media, shared_app
-from tests.conftest import REPO, require
+from testkit import REPO, require
+from testkit.app_server import PASSWORD, shared_app
+from testkit.browser import CHROMIUM, launch_chromium
+from testkit.media import make_media
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 # The committed screenshots are refreshed only on request (HARU_SCREENSHOTS=1), so an ordinary
 # test run leaves the working tree clean; otherwise they still get taken, into a scratch folder.
 SHOTS = REPO / "docs" / "screenshots" if os.environ.get("HARU_SCREENSHOTS") == "1" else \
@@ -35,15 +36,6 @@ TZ = "Asia/Seoul"          # not the server's zone, so calendar days must follow
 TURN_TIMEOUT_MS = 300_000
 ERRORS = ("[data-testid='status-tracker'] .error, .toast-body.error, .toast-wrap .error, "
           "#haru-main .haru-error, #haru-auth .haru-error")
-
-
-def chromium_args(media) -> list[str]:
-    return ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={media.speech_wav}",
-            f"--use-file-for-fake-video-capture={media.face_y4m}",
-            "--autoplay-policy=no-user-gesture-required"]
 
 
 def screenshot(page, name: str) -> None:
@@ -145,7 +137,7 @@ def person(media):
 
     server = shared_app()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=chromium_args(media))
+        browser = launch_chromium(p, media)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id=TZ,
                                       accept_downloads=True)
         context.grant_permissions(["microphone", "camera"], origin=server.url.rstrip("/"))

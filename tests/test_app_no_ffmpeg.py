@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from tests.app_fixtures import PASSWORD, free_port, outside_temp_dir, start_app, wait_for_models
-from tests.fake_llm_server import FakeLLMServer, Reply
+from testkit.app_server import PASSWORD, free_port, outside_temp_dir, start_app, wait_for_models
+from testkit.fake_llm_server import FakeLLMServer, Reply
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import music
 from chat import safety
 from core import HaruError, load_config
 from diary.types import EntryDraft
-from tests.conftest import REPO
+from testkit import REPO
 from webui import render
 from webui.common import parse_day, parse_month
 from webui.session import Session

@@ -1,6 +1,6 @@
 """Cloud backends against a fake server on loopback that speaks the real streaming wire formats.
 
-The official SDKs run unchanged; only their base URL points at tests/fake_llm_server.py.
+The official SDKs run unchanged; only their base URL points at testkit/fake_llm_server.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from chat.backends._cloud import MAX_ATTEMPTS
 from core.config import LLM_BACKENDS, AppConfig
 from core.errors import ErrorCategory, HaruError
 from prompts import CompanionSettings, Profile, TurnContext, build
-from tests.fake_llm_server import FakeLLMServer, Reply
+from testkit.fake_llm_server import FakeLLMServer, Reply
 
 CONFIG = AppConfig(llm_timeout_s=2.0)
 PROMPT = build(CompanionSettings(language="en", attitude="casual"), Profile("Sam"),

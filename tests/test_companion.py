@@ -23,8 +23,9 @@ from chat.backends import get_backend
 from core import ErrorCategory, load_config
 from diary import EntryDraft, open_store
 from prompts import Profile
-from tests.fake_llm_server import FakeLLMServer, Reply
-from tests.speech_fixtures import spoken_wav, whisper_model  # noqa: F401  (fixture)
+from testkit.fake_llm_server import FakeLLMServer, Reply
+from testkit.speech import spoken_wav
+from tests.speech_fixtures import whisper_model  # noqa: F401  (fixture)
 from tests.vision_fixtures import jaffe_happy  # noqa: F401  (fixture)
 from tests.vision_fixtures import jaffe_dir  # noqa: F401  (fixture)
 
@@ -148,7 +149,7 @@ def test_face_reading_and_transcription_run_side_by_side(config, store, user):
 
 def test_a_transcript_heard_while_speaking_skips_stt_and_the_face_is_still_read(config, store, user, jaffe_happy,
                                                                                whisper_model):
-    from tests.speech_fixtures import spoken_pcm
+    from testkit.speech import spoken_pcm
 
     listener = speech.Listener("en", model=whisper_model)
     pcm = spoken_pcm("I had a wonderful day with my friends.", "en")

@@ -13,11 +13,10 @@ import pytest
 
 from core.config import load_config
 from core.errors import ErrorCategory
-from music import (BUNDLED_CATALOGUE, CatalogueError, compare_catalogues, load_catalogue,
-                   track_key)
-from music.compare import match_keys
+from music import BUNDLED_CATALOGUE, CatalogueError, load_catalogue, track_key
 from tests.music_fixtures import (SHARED_TRACKS, any_catalogue, csv_rows, curated,  # noqa: F401
                                   shared_catalogue)
+from training.music.compare import compare_catalogues, match_keys
 
 REPO = Path(__file__).resolve().parents[1]
 KOREAN_STYLES = {"k-pop", "k-ballad", "k-indie", "k-hiphop", "k-ost"}

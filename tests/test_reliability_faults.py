@@ -20,9 +20,9 @@ from core.config import AppConfig
 from core.errors import ErrorCategory, HaruError
 from diary.db import make_engine
 from speech.stt import model_dir
-from tests.conftest import require
+from testkit import require
+from testkit.fake_llm_server import Reply
 from tests.reliability_fixtures import OK, cloud_backend, fake_llm, make_companion, run, turn
-from tests.fake_llm_server import Reply
 
 PROVIDERS = ("openai", "anthropic", "openai-compatible")
 SPARE = "The spare model answers."

@@ -225,8 +225,8 @@ BY_ID = {c.id: c for c in CASES}
 def app_client(tmp_path_factory):
     from gradio_client import Client
 
-    from bench.bench_load import fake_llm_reply, start_load_app
-    from tests.app_fixtures import PASSWORD
+    from testkit.app_server import PASSWORD
+    from testkit.load import fake_llm_reply, start_load_app
 
     with fake_llm(default=fake_llm_reply()) as server:
         app = start_load_app(tmp_path_factory.mktemp("app"), server.openai_url)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.bench_load import USERS, fake_llm_reply, simulate, start_load_app
-from tests.fake_llm_server import FakeLLMServer
+from testkit.fake_llm_server import FakeLLMServer
+from testkit.load import USERS, fake_llm_reply, simulate, start_load_app
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ import pytest
 
 import diary
 from core.config import load_config
-from tests.fake_llm_server import Reply
+from testkit.fake_llm_server import Reply
 from tests.reliability_fixtures import (FAKE_KEY, KeyEchoServer, LogCapture, cloud_backend, fake_llm, make_companion,
                                         raw_upload, run, turn)
 
@@ -90,7 +90,7 @@ def test_settings_and_turn_objects_never_print_a_key():
 # ------------------------------------------------------------------------------- over HTTP (the app)
 @pytest.fixture(scope="module")
 def server():
-    from tests.app_fixtures import shared_app
+    from testkit.app_server import shared_app
     return shared_app()
 
 
@@ -133,8 +133,8 @@ def test_upload_names_cannot_escape_the_upload_folder(server, filename):
 def test_a_per_session_key_over_http_is_not_logged_saved_or_shown(server):
     from gradio_client import Client
 
-    from tests.app_fixtures import PASSWORD as APP_PASSWORD
-    from tests.app_fixtures import SHORT_ENGLISH
+    from testkit.app_server import PASSWORD as APP_PASSWORD
+    from testkit.app_server import SHORT_ENGLISH
 
     with KeyEchoServer() as echo:
         client = Client(server.url, verbose=False)

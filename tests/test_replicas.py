@@ -20,17 +20,11 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from sqlalchemy import create_engine, text
 
-from tests.app_fixtures import (
-    PASSWORD,
-    exported_json,
-    face_photo,
-    outside_temp_dir,
-    start_app,
-    wait_for_models,
-)
-from tests.conftest import require
-from tests.diary_fixtures import PG_URL, postgres_schema
-from tests.fake_llm_server import FakeLLMServer, Reply
+from testkit import require
+from testkit.app_server import PASSWORD, exported_json, outside_temp_dir, start_app, wait_for_models
+from testkit.fake_llm_server import FakeLLMServer, Reply
+from testkit.media import face_photo
+from testkit.postgres import PG_URL, postgres_schema
 
 pytestmark = pytest.mark.postgres
 

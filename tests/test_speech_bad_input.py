@@ -8,7 +8,8 @@ import pytest
 import speech
 from speech import BadAudioError, NothingHeardError
 from speech.tts import wav_bytes
-from tests.speech_fixtures import encode, whisper_model  # noqa: F401
+from testkit.speech import encode
+from tests.speech_fixtures import whisper_model  # noqa: F401
 
 RATE = 48_000
 

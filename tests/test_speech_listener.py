@@ -11,7 +11,9 @@ import pytest
 
 import speech
 from speech import BadAudioError, Listener, NothingHeardError
-from tests.speech_fixtures import counting_encoder, spoken_pcm, wer, whisper_model  # noqa: F401
+from testkit.speech import spoken_pcm
+from tests.speech_fixtures import counting_encoder, whisper_model  # noqa: F401
+from training.speech.evaluate import wer
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,10 @@ import pytest
 
 import speech
 from speech.stt import DECODING, NO_REPEAT_NGRAM, SHORT_WINDOW_MIN_S
-from tests.conftest import require
-from tests.speech_fixtures import counting_encoder, spoken_pcm, wer, whisper_model  # noqa: F401
+from testkit import require
+from testkit.speech import spoken_pcm
+from tests.speech_fixtures import counting_encoder, whisper_model  # noqa: F401
+from training.speech.evaluate import wer
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,9 @@ from dataclasses import replace
 import pytest
 
 import speech
-from speech.evaluate import Result, edits, group_scores, load_set, run, score, split_speakers
-from tests.conftest import SHARED_DATA, require
+from testkit import SHARED_DATA, require
 from tests.speech_fixtures import whisper_model  # noqa: F401
+from training.speech.evaluate import Result, edits, group_scores, load_set, run, score, split_speakers
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 import speech
-from tests.speech_fixtures import CONTAINERS, cer, encode, spoken_pcm, spoken_wav, wer, whisper_model  # noqa: F401
+from testkit.speech import CONTAINERS, encode, spoken_pcm, spoken_wav
+from tests.speech_fixtures import whisper_model  # noqa: F401
+from training.speech.evaluate import cer, wer
 
 pytestmark = pytest.mark.slow
 

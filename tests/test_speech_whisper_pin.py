@@ -24,7 +24,9 @@ from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
 
 import speech
 from speech import stt
-from tests.speech_fixtures import spoken_pcm, wer, whisper_model  # noqa: F401  (fixture)
+from testkit.speech import spoken_pcm
+from tests.speech_fixtures import whisper_model  # noqa: F401  (fixture)
+from training.speech.evaluate import wer
 
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
 

@@ -10,9 +10,9 @@ def test_conversion_matches_onnxruntime_and_dinov2(tmp_path):
     pytest.importorskip("onnx")
     from transformers import ViTForImageClassification
 
+    from training.vision.convert_dinov2 import (build_dinov2, check_against_onnx, check_vit, dinov2_state_dict,
+                                                onnx_path, to_vit)
     from vision import LABELS
-    from vision.convert_dinov2 import (build_dinov2, check_against_onnx, check_vit, dinov2_state_dict,
-                                       onnx_path, to_vit)
 
     path = onnx_path()
     dinov2 = build_dinov2(dinov2_state_dict(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vision.data import POSED_SETS, load_splits, make_splits
+from training.vision.data import POSED_SETS, load_splits, make_splits
 
 
 @pytest.mark.parametrize("name", list(POSED_SETS))
@@ -21,8 +21,8 @@ def test_splits_are_subject_disjoint_and_reproducible(name, shared_data):
 
 
 def test_webp_mosaics_round_trip(tmp_path, shared_data):
-    from vision.data import load_fer
-    from vision.pack import _decode_mosaics, _encode_mosaics
+    from training.vision.data import load_fer
+    from training.vision.pack import _decode_mosaics, _encode_mosaics
 
     faces = load_fer("PublicTest").images[:1100]  # two mosaics, the second one part-filled
     _encode_mosaics(faces, tmp_path, "t")
@@ -36,9 +36,9 @@ def test_webp_mosaics_round_trip(tmp_path, shared_data):
 
 def test_photo_evaluation_sees_what_read_emotion_sees(shared_data):
     """evaluate_photos classifies posed_crops in a batch; each crop is exactly what read_emotion classifies."""
+    from training.vision.data import posed_crops
     from vision.api import read_emotion
     from vision.classifier import default_classifier
-    from vision.data import posed_crops
 
     posed = POSED_SETS["faces_real"]()
     crops = posed_crops(posed)

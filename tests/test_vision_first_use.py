@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from tests.conftest import REPO
+from testkit import REPO
 
 SCRIPT = textwrap.dedent("""
     from concurrent.futures import ThreadPoolExecutor

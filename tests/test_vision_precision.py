@@ -17,7 +17,7 @@ from core.config import load_config
 from core.errors import HaruError
 from core.cpu import CpuFeatures, cpu_features, usable_cores
 from vision import EmotionClassifier, classify_faces
-from tests.conftest import require
+from testkit import require
 from vision.precision import CHOICES, PATHS, choose_path, int8_available, int8_cache_path
 
 # The CPUs the issue names: a first-generation Zen (AVX2 only), an AVX-512 CPU without bf16 (oneDNN

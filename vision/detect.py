@@ -4,7 +4,7 @@ Detector: OpenCV's Haar cascades (``haarcascade_frontalface_default``; they
 ship inside ``opencv-python-headless<5``, Intel's BSD-style licence). OpenCV's
 DNN detector (YuNet) would need a model file that no PyPI package ships, and
 mediapipe would add ~35 MB and a pinned protobuf for the same job; the Haar
-cascade finds the face in every JAFFE image (see ``python -m vision.evaluate``)
+cascade finds the face in every JAFFE image (see ``python -m training.vision.evaluate``)
 and takes a few milliseconds on a 640x480 frame after downscaling.
 
 Crop: the model learned from FER2013, whose 48x48 crops are about 1.2 times as

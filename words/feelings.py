@@ -1,7 +1,7 @@
 """The feeling of the words, as probabilities over the face model's seven labels.
 
 A softmax layer on sentence vectors, trained on GoEmotions (English, official Ekman mapping) and KOTE
-(Korean, mapped as in docs/words.md) by ``python -m words.training.feelings``; only its weights ship.
+(Korean, mapped as in docs/words.md) by ``python -m training.words.feelings``; only its weights ship.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ import numpy as np
 
 from vision.types import LABELS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # FER+ column order -> FER2013 label order (angry, disgust, fear, happy, sad, surprise, neutral).
 FERPLUS_TO_FER = ("anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral")
 FERPLUS_EXTRA = ("contempt", "unknown", "NF")

@@ -1,6 +1,6 @@
 """Train the seven-feeling layer on GoEmotions (en) + KOTE (ko) and score it on their test splits.
 
-    python -m words.training.feelings
+    python -m training.words.feelings
 
 Tuning (L2 strength) uses GoEmotions dev and a fixed 20 % of KOTE val (seed 16); the final layer is
 fitted on GoEmotions train + dev and all of KOTE val (KOTE publishes no train split here). The two test
@@ -14,9 +14,9 @@ import argparse
 
 import numpy as np
 
+from training.words.data import goemotions, kote, single_label
+from training.words.fit import balanced_weights, macro_f1, softmax, train_softmax, vectors
 from words.feelings import WEIGHTS
-from words.training.data import goemotions, kote, single_label
-from words.training.fit import balanced_weights, macro_f1, softmax, train_softmax, vectors
 from words.types import LABELS
 
 SEED = 16
@@ -46,7 +46,7 @@ def score(w: np.ndarray, b: np.ndarray, x: np.ndarray, targets: np.ndarray) -> t
 
 
 def main(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(prog="python -m words.training.feelings", description=__doc__,
+    argparse.ArgumentParser(prog="python -m training.words.feelings", description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     sets = {name: (vectors(texts), targets) for name, (texts, targets) in {
         "ge_train": goemotions("train"), "ge_dev": goemotions("dev"), "ge_test": goemotions("test"),

@@ -71,7 +71,7 @@ class Score:
 
 def shared_sets() -> Path:
     """``../shared/data/speech`` beside the repository (``HARU_SHARED_DATA`` moves ``../shared/data``)."""
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     return Path(os.environ.get("HARU_SHARED_DATA", repo.parent / "shared" / "data")) / "speech"
 
 

@@ -5,20 +5,20 @@ Sets (model selection and the temperature use PublicTest only):
 * FER2013 PublicTest, scored against the FER+ majority (the unique largest of
   the 7 emotion vote counts, beating contempt, unknown and not-a-face) and
   against the original FER2013 labels (for comparison with the literature);
-* the held-out subjects (``vision/splits.json``) of CK+48 (48x48 crops, used
+* the held-out subjects (``training/vision/splits.json``) of CK+48 (48x48 crops, used
   as they are; contempt left out), JAFFE (256x256 grey photos) and faces_real
   (256x256 colour photos of 12 Taiwanese performers; also the subset whose
   posed label the ~100 raters agreed with). Photos go through the detector,
   eye levelling and crop exactly as ``read_emotion`` does
-  (``vision.data.posed_crops``), then one batch through the classifier; a
+  (``training.vision.data.posed_crops``), then one batch through the classifier; a
   photo without a face counts as wrong in ``accuracy_all_images`` and is
   reported as ``no_face_rate``.
 
 Computed in float32 (the same numbers on every CPU). ECE: 15 equal-width
 confidence bins, raw softmax and with the fitted temperature.
 
-    python -m vision.evaluate                 # the shipped weights
-    python -m vision.evaluate --weights runs/x/final --json metrics.json
+    python -m training.vision.evaluate                 # the shipped weights
+    python -m training.vision.evaluate --weights runs/x/final --json metrics.json
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training.vision.data import POSED_SETS, load_fer, posed_crops
 from vision.classifier import WEIGHTS_DIR, EmotionClassifier
-from vision.data import POSED_SETS, load_fer, posed_crops
 from vision.types import LABELS
 
 ECE_BINS = 15

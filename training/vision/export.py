@@ -1,13 +1,13 @@
 """Ship a trained model: fp16 transformers files, fitted temperature, metrics.
 
-    python -m vision.export --model runs/teacher/final --out vision/weights
-    python -m vision.export --model runs/student/final --out vision/weights/deit_student --name ...
+    python -m training.vision.export --model runs/teacher/final --out vision/weights
+    python -m training.vision.export --model runs/student/final --out vision/weights/deit_student --name ...
 
 Writes ``config.json`` + ``model.safetensors`` (fp16: half the size; the
 classifier computes in float32, bf16 or int8), ``calibration.json`` (temperature
 fitted on FER2013 PublicTest FER+ majority in float32, with the fp16 weights as
 shipped, plus the training arguments and PublicTest history when the folder has them)
-and ``metrics.json`` (everything ``python -m vision.evaluate`` reports).
+and ``metrics.json`` (everything ``python -m training.vision.evaluate`` reports).
 ``--metrics`` reuses an evaluation already made of the same fp16 weights
 (a CPU evaluation takes minutes). The model card ``README.md`` beside them is
 written by hand from those numbers.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 
+from training.vision.evaluate import evaluate, format_report, load_classifier
 from vision.classifier import CALIBRATION_FILE, WEIGHTS_DIR
-from vision.evaluate import evaluate, format_report, load_classifier
 
 
 def export(source: Path, out: Path, name: str, metrics: dict | None = None) -> dict:
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--model", type=Path, required=True, help="transformers folder (a run's final/ or best/)")
     p.add_argument("--out", type=Path, default=WEIGHTS_DIR)
     p.add_argument("--name", default="haru-vit-s14-ferplus-photo-84")
-    p.add_argument("--metrics", type=Path, help="vision.evaluate --json output for these same fp16 weights")
+    p.add_argument("--metrics", type=Path, help="training.vision.evaluate --json output for these same fp16 weights")
     args = p.parse_args(argv)
     metrics = json.loads(args.metrics.read_text()) if args.metrics else None
     print(format_report(export(args.model, args.out, args.name, metrics)))

@@ -2,7 +2,7 @@
 
 Teacher: continue from a ViT (the shipped one or a converted DINOv2) on FER2013
 ``Training`` (FER+ vote distributions as targets) mixed with the *training
-subjects* of CK+48, JAFFE and faces_real (``vision/splits.json``; the held-out
+subjects* of CK+48, JAFFE and faces_real (``training/vision/splits.json``; the held-out
 subjects are never read here), each posed set class-balanced, with
 augmentation towards camera photos (``augment``).
 
@@ -23,8 +23,8 @@ optimiser, scheduler, step and RNG states and is written atomically every
 every ``--eval-every`` steps; ``best/`` keeps the best of those and ``final/``
 the end of the schedule (transformers format).
 
-    python -m vision.train --init vision/weights --out runs/teacher --budget-minutes 60
-    python -m vision.train --student-of runs/teacher/final --out runs/student --budget-minutes 60
+    python -m training.vision.train --init vision/weights --out runs/teacher --budget-minutes 60
+    python -m training.vision.train --student-of runs/teacher/final --out runs/student --budget-minutes 60
     # the same command again resumes from <out>/last.pt
 """
 
@@ -45,8 +45,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vision.data import FerSplit, load_fer
-from vision.pack import load_pack, posed_training_crops
+from training.vision.data import FerSplit, load_fer
+from training.vision.pack import load_pack, posed_training_crops
 from vision.preprocess import to_input
 
 log = logging.getLogger(__name__)
@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--student-layers", type=int, default=6)
     p.add_argument("--student-size", type=int, default=70, help="student input side (a multiple of the patch)")
     p.add_argument("--out", default="runs/teacher")
-    p.add_argument("--pack", help="read the data from a vision.pack folder instead of ../shared/data")
+    p.add_argument("--pack", help="read the data from a training.vision.pack folder instead of ../shared/data")
     p.add_argument("--epochs", type=float, default=3.5, help="schedule length, or its cap with --budget-minutes")
     p.add_argument("--total-steps", type=int, default=0, help="overrides --epochs")
     p.add_argument("--budget-minutes", type=float, default=0,

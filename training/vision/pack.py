@@ -6,8 +6,8 @@ bytes. Lossy WebP (quality 80) on mosaics of 32x32 faces stores them at about
 3.4 grey levels, below what the training augmentation changes anyway; a
 48x48 JPEG alone would spend most of its bytes on headers.
 
-    python -m vision.pack --out .gpujob/data      # FER Training + PublicTest, posed training parts
-    python -m vision.train --pack .gpujob/data ...
+    python -m training.vision.pack --out .gpujob/data      # FER Training + PublicTest, posed training parts
+    python -m training.vision.train --pack .gpujob/data ...
 
 The folder holds the training parts of the posed sets only (the held-out
 subjects stay behind) and the data's research-only terms travel with it: it
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from vision.data import POSED_SETS, load_fer, posed_crops
+from training.vision.data import POSED_SETS, load_fer, posed_crops
 
 TILE = 32  # faces per mosaic side
 QUALITY = 80

@@ -1,6 +1,6 @@
 """Train the crisis classifier and measure it on the held-out split of the exemplar bank.
 
-    python -m words.training.crisis [--general 3000]
+    python -m training.words.crisis [--general 3000]
 
 The bank was split once (seed 16, 30 % test per language and label) before any tuning; everything
 here (L2 strength, threshold) is chosen by 5-fold cross-validation on the training split only, then
@@ -15,9 +15,9 @@ import argparse
 import numpy as np
 
 from chat.safety import matches_patterns
+from training.words.data import crisis_bank, goemotions, kote
+from training.words.fit import train_softmax, vectors
 from words.crisis import WEIGHTS, _classifier, is_idiom, sounds_like_crisis
-from words.training.data import crisis_bank, goemotions, kote
-from words.training.fit import train_softmax, vectors
 
 SEED = 16
 TARGET_RECALL = 0.97      # per language, on out-of-fold training scores
@@ -77,7 +77,7 @@ def report(name: str, rows: list[dict], flagged: np.ndarray) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m words.training.crisis", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m training.words.crisis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--general", type=int, default=3000, help="everyday negatives (half per language)")
     args = parser.parse_args(argv)

@@ -26,7 +26,7 @@ The classifier head (7 FER2013 classes) is freshly initialised with a fixed seed
 
 Usage::
 
-    python -m vision.convert_dinov2 --image-size 84 --out .cache/vit_s14_dinov2_84
+    python -m training.vision.convert_dinov2 --image-size 84 --out .cache/vit_s14_dinov2_84
 """
 
 from __future__ import annotations

@@ -1,14 +1,11 @@
-"""Helpers for the app tests: a real app server in a subprocess, and real test media made at test time.
+"""The real app in a subprocess, started as the README says, for the app tests and the benchmarks.
 
-The server is started once per test process and shared by the API and browser tests, so the
-models load once. Media come from ../shared/data (a JAFFE face) and the offline voice, and are
-written into temporary folders, never into the repo.
+:func:`shared_app` starts one per test process, shared by the API and browser tests, so the models load once.
 """
 
 from __future__ import annotations
 
 import atexit
-import io
 import json
 import os
 import shutil
@@ -19,17 +16,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+from testkit import REPO
 
-from tests.conftest import REPO, SHARED_DATA, require
-
-FACE_FILE = SHARED_DATA / "jaffe" / "happy" / "KA.HA1.29.tiff"
-SPOKEN_SENTENCE = "Today was a really good day. I went for a walk in the park with my friend."
 START_TIMEOUT_S = 90
 # Joined model files (~1.3 GB) are kept between runs here instead of in each throwaway data dir.
 MODEL_CACHE = REPO / ".cache" / "models"
@@ -146,72 +137,3 @@ def shared_app() -> AppServer:
         atexit.register(_shared.stop)
         wait_for_models(_shared.url)
     return _shared
-
-
-# ------------------------------------------------------------------------------------ media
-def face_photo(out: Path, size: tuple[int, int] = (640, 480)) -> Path:
-    """A real smiling face from JAFFE, enlarged onto a plain background the size of a webcam frame."""
-    require(FACE_FILE.is_file(), f"JAFFE face not found at {FACE_FILE}")
-    face = Image.open(FACE_FILE).convert("RGB")
-    side = int(min(size) * 0.85)
-    canvas = Image.new("RGB", size, (188, 196, 204))
-    canvas.paste(face.resize((side, side), Image.Resampling.BICUBIC),
-                 ((size[0] - side) // 2, (size[1] - side) // 2))
-    canvas.save(out)
-    return out
-
-
-def y4m_from_image(image: Path, out: Path, frames: int = 10, fps: int = 15) -> Path:
-    """A still YUV4MPEG2 (4:2:0, JPEG range) clip for Chromium's fake webcam."""
-    rgb = np.asarray(Image.open(image).convert("RGB"), dtype=np.float32)
-    h, w = rgb.shape[:2]
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    cb = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
-    cr = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
-
-    def half(plane):
-        return plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
-
-    planes = b"".join(np.clip(p, 0, 255).round().astype(np.uint8).tobytes() for p in (y, half(cb), half(cr)))
-    with open(out, "wb") as f:
-        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n" + planes)
-    return out
-
-
-def spoken_wav(out: Path, text: str = SPOKEN_SENTENCE, rate: int = 48000, pad_s: float = 0.6) -> Path:
-    """``text`` spoken by the offline English voice, as 16-bit mono WAV at ``rate`` (Chromium's fake mic
-    wants 48 kHz), with a little silence around it."""
-    import speech
-
-    clip = speech.synthesize(text, "en", online=False)
-    with wave.open(io.BytesIO(clip.data)) as w:
-        source_rate = w.getframerate()
-        samples = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32)
-        if w.getnchannels() > 1:
-            samples = samples.reshape(-1, w.getnchannels()).mean(axis=1)
-    duration = len(samples) / source_rate
-    resampled = np.interp(np.arange(int(duration * rate)) / rate, np.arange(len(samples)) / source_rate, samples)
-    silence = np.zeros(int(pad_s * rate))
-    pcm = np.concatenate([silence, resampled, silence]).clip(-32768, 32767).astype(np.int16)
-    with wave.open(str(out), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
-    return out
-
-
-@dataclass(frozen=True)
-class Media:
-    face_png: Path
-    face_y4m: Path
-    speech_wav: Path
-
-
-def make_media(folder: Path) -> Media:
-    folder.mkdir(parents=True, exist_ok=True)
-    png = face_photo(folder / "face.png")
-    return Media(png, y4m_from_image(png, folder / "face.y4m"), spoken_wav(folder / "speech.wav"))

@@ -1,0 +1,1 @@
+"""Checking the catalogue's hand estimates against a reference catalogue (docs/music.md)."""

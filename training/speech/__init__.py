@@ -1,0 +1,1 @@
+"""Scoring speech recognition on recorded sets (docs/speech.md)."""
