@@ -1,7 +1,8 @@
 """The conversation stage: the orchestrator and the LLM backends.
 
 ``build_companion(config)`` wires the real stages; tests build a
-:class:`Companion` directly with the stage callables they want.
+:class:`Companion` directly with the stage callables they want. A UI keeps one
+:class:`Conversation` per conversation and sends every turn through it.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from functools import partial
 from typing import Callable
 
 from chat.companion import MAX_TEXT_CHARS, Companion, EmptyTurnError, TextTooLongError, emotion_probs
+from chat.conversation import Conversation, ListeningOffError
 from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, LLMChoice, NoticeEvent, ReplyEvent,
                         SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.config import LLM_BACKENDS as BACKENDS
 from core.config import AppConfig
 
 __all__ = [
-    "AudioEvent", "BACKENDS", "CheckInEvent", "Companion", "DoneEvent", "EmotionEvent", "EmptyTurnError", "ErrorEvent",
-    "LLMChoice", "MAX_TEXT_CHARS", "NoticeEvent", "ReplyEvent", "SavedEvent", "SongsEvent", "TextDelta",
-    "TextTooLongError", "TranscriptEvent", "Turn", "build_companion", "emotion_probs", "warmup",
+    "AudioEvent", "BACKENDS", "CheckInEvent", "Companion", "Conversation", "DoneEvent", "EmotionEvent", "EmptyTurnError",
+    "ErrorEvent", "LLMChoice", "ListeningOffError", "MAX_TEXT_CHARS", "NoticeEvent", "ReplyEvent", "SavedEvent",
+    "SongsEvent", "TextDelta", "TextTooLongError", "TranscriptEvent", "Turn", "build_companion", "emotion_probs",
+    "warmup",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,13 +51,16 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
     from vision.thumbnail import face_thumbnail
 
     backend = get_backend(config.llm_backend, config)
+    catalogue = music.load_catalogue(config.music_catalogue or None)
     parts = dict(
         backend=backend,
         fallback=None if config.llm_backend == "local" else get_backend("local", config),
         read_emotion=_deferred("vision.api", "read_emotion"),
         transcribe=partial(speech.transcribe, config=config),
         synthesize_stream=speech.synthesize_stream if config.voice else None,
-        recommend=partial(music.recommend, catalogue=music.load_catalogue(config.music_catalogue or None)),
+        recommend=partial(music.recommend, catalogue=catalogue),
+        song_session=partial(music.SongSession, catalogue),
+        listener=partial(speech.Listener, config=config),
         store=diary.open_store(config.resolved_database_url),
         backend_factory=partial(_backend_from_choice, config),
         online_tts=config.online_tts,

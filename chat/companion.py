@@ -22,9 +22,11 @@ from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, Error
                         ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError, EntryDraft, ReportFacts
+from music.session import SongSession
 from music.types import NoSongsError, SongsExhaustedError, Track
 from prompts import TurnContext, build, build_report
 from prompts.types import CompanionSettings, Profile, Prompt
+from speech.listen import Listener
 from speech.types import AudioClip, NothingHeardError, Transcript
 from vision.types import LABELS, EmotionReading
 from words import Feeling, read_feeling
@@ -106,6 +108,8 @@ class Companion:
     backend_factory: Callable[[LLMChoice], Backend] | None = None
     online_tts: bool = True
     face_thumbnail: Callable[[Any, tuple[int, int, int, int]], bytes] | None = None   # set only on opt-in
+    listener: Callable[[str | None], Listener] | None = None        # speech.Listener for a live microphone
+    song_session: Callable[[], SongSession] | None = None           # one song memory per conversation
     _pending: list[tuple[int, EntryDraft]] = field(default_factory=list, repr=False)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "haru-turn"), repr=False)
@@ -269,7 +273,7 @@ class Companion:
         except HaruError as e:
             yield NoticeEvent(e)
             return []
-        yield SongsEvent(tuple(songs), turn.settings.language)
+        yield SongsEvent(tuple(songs), turn.settings.language, probs)
         return songs
 
     def _thumbnail(self, turn: Turn, reading: EmotionReading | None) -> bytes | None:

@@ -20,31 +20,16 @@ import vision
 from chat import (AudioEvent, Companion, DoneEvent, EmotionEvent, EmptyTurnError, ErrorEvent, NoticeEvent,
                   SavedEvent, SongsEvent, TextDelta, TextTooLongError, TranscriptEvent, Turn)
 from chat.backends import get_backend
-from core import ErrorCategory, load_config
-from diary import EntryDraft, open_store
-from prompts import CompanionSettings, Profile
+from core import ErrorCategory
+from diary import EntryDraft
+from prompts import CompanionSettings
+from tests.chat_fixtures import PROFILE, config, store, user  # noqa: F401  (fixtures)
 from tests.fake_llm_server import FakeLLMServer, Reply
 from tests.speech_fixtures import spoken_wav, whisper_model  # noqa: F401  (fixture)
 from tests.vision_fixtures import jaffe_happy  # noqa: F401  (fixture)
 from tests.vision_fixtures import jaffe_dir  # noqa: F401  (fixture)
 
 REPLY = ("That sounds like a long day. ", "I'm glad you told me about it. ", "Want to rest a bit?")
-PROFILE = Profile(name="Minji", intro="A student in Seoul who loves running.")
-
-
-@pytest.fixture
-def config(tmp_path):
-    return load_config(env={"HARU_DATA_DIR": str(tmp_path)}, dotenv=None)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return open_store(f"sqlite:///{tmp_path / 'diary.db'}")
-
-
-@pytest.fixture
-def user(store):
-    return store.create_user("minji", "a long enough password", "Minji", PROFILE.intro)
 
 
 def compatible(config, server):
