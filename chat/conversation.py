@@ -26,8 +26,8 @@ class ListeningOffError(HaruError):
 
 
 class Conversation:
-    """The turns of one conversation. Not thread-safe beyond what one UI session does: :meth:`hear` may
-    run while nothing else does, and turns come one at a time."""
+    """The turns of one conversation, one UI session's: turns come one at a time, and :meth:`hear` may
+    run on another thread meanwhile (the listener is thread-safe)."""
 
     def __init__(self, companion: Companion, history: tuple[Message, ...] = ()) -> None:
         self.companion = companion
