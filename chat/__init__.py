@@ -1,7 +1,8 @@
 """The conversation stage: the orchestrator and the LLM backends.
 
 ``build_companion(config)`` wires the real stages; tests build a
-:class:`Companion` directly with the stage callables they want.
+:class:`Companion` directly with the stage callables they want. A UI keeps one
+:class:`Conversation` per conversation and sends every turn through it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from chat.companion import (
     TextTooLongError,
     emotion_probs,
 )
+from chat.conversation import Conversation, ListeningOffError
 from chat.prefs import BackendPrefs, Preferences, SongPrefs, VoicePrefs
 from chat.types import (
     AudioEvent,
@@ -37,10 +39,10 @@ from core.config import LLM_BACKENDS as BACKENDS
 from core.config import AppConfig
 
 __all__ = [
-    "AudioEvent", "BACKENDS", "BackendPrefs", "CheckInEvent", "Companion", "DoneEvent", "EmotionEvent", "EmptyTurnError",
-    "ErrorEvent", "MAX_TEXT_CHARS", "NoticeEvent", "Preferences", "ReplyEvent", "SavedEvent", "SongPrefs", "SongsEvent",
-    "TextDelta", "TextTooLongError", "TranscriptEvent", "Turn", "VoicePrefs", "build_companion", "emotion_probs",
-    "warmup",
+    "AudioEvent", "BACKENDS", "BackendPrefs", "CheckInEvent", "Companion", "Conversation", "DoneEvent",
+    "EmotionEvent", "EmptyTurnError", "ErrorEvent", "ListeningOffError", "MAX_TEXT_CHARS", "NoticeEvent",
+    "Preferences", "ReplyEvent", "SavedEvent", "SongPrefs", "SongsEvent", "TextDelta", "TextTooLongError",
+    "TranscriptEvent", "Turn", "VoicePrefs", "build_companion", "emotion_probs", "warmup",
 ]
 
 log = logging.getLogger(__name__)
@@ -69,15 +71,19 @@ def build_companion(config: AppConfig, **overrides) -> Companion:
     from vision.thumbnail import face_thumbnail
 
     backend = get_backend(config.llm_backend, config)
+    whisper = speech.WhisperSource.from_config(config)
+    catalogue = music.load_catalogue(config.music_catalogue or None)
     parts = dict(
         backend=backend,
         fallback=None if config.llm_backend == "local" else get_backend("local", config),
         read_emotion=partial(_deferred("vision.api", "read_emotion"),
                              choice=vision.ClassifierChoice.from_config(config), max_upload_mb=config.max_upload_mb),
-        transcribe=partial(speech.transcribe, source=speech.WhisperSource.from_config(config),
+        transcribe=partial(speech.transcribe, source=whisper,
                            max_upload_mb=config.max_upload_mb),
         synthesize_stream=speech.synthesize_stream if config.voice else None,
-        recommend=partial(music.recommend, catalogue=music.load_catalogue(config.music_catalogue or None)),
+        recommend=partial(music.recommend, catalogue=catalogue),
+        song_session=partial(music.SongSession, catalogue),
+        listener=partial(speech.Listener, source=whisper),
         store=diary.open_store(config.resolved_database_url),
         backend_factory=partial(_backend_from_choice, config),
         online_tts=config.online_tts,

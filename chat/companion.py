@@ -23,10 +23,12 @@ from chat.prefs import BackendPrefs
 from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, NoticeEvent,
                         ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
 from core.errors import ErrorCategory, HaruError
-from diary.types import DiaryUnavailableError, EntryDraft
+from diary.types import DiaryUnavailableError, EntryDraft, ReportFacts
+from music.session import SongSession
 from music.types import NoSongsError, SongsExhaustedError, Track
-from prompts import TurnContext, build
-from prompts.types import CompanionSettings, Message, Profile, Prompt
+from prompts import TurnContext, build, build_report
+from prompts.types import CompanionSettings, Profile, Prompt
+from speech.listen import Listener
 from speech.types import AudioClip, NothingHeardError, Transcript
 from vision.types import LABELS, EmotionReading
 from words import Feeling, read_feeling
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 # Long enough for a full diary page; beyond it the prompt would crowd out Anna's rules.
 MAX_TEXT_CHARS = 8000
 SONGS_PER_TURN = 3
-REPORT_MAX_TOKENS = 600
+REPORT_LANGUAGE_ENTRIES = 20   # the recent entries whose language an "auto" report follows
 _FINISHED = object()      # a worker of the turn is done
 
 
@@ -72,6 +74,11 @@ class VoiceUnavailableNotice(HaruError):
                          "지금은 음성을 만들 수 없어 글로만 답해요.", category=ErrorCategory.UNAVAILABLE)
 
 
+class SongsOffError(NoSongsError):
+    def __init__(self) -> None:
+        super().__init__("Song suggestions are turned off.", "노래 추천이 꺼져 있어요.")
+
+
 class PendingSavedNotice(HaruError):
     def __init__(self, count: int) -> None:
         super().__init__(f"The diary is back: {count} earlier entr{'y' if count == 1 else 'ies'} saved.",
@@ -96,6 +103,8 @@ class Companion:
     backend_factory: Callable[[BackendPrefs], Backend] | None = None
     online_tts: bool = True
     face_thumbnail: Callable[[Any, tuple[int, int, int, int]], bytes] | None = None   # set only on opt-in
+    listener: Callable[[str | None], Listener] | None = None        # speech.Listener for a live microphone
+    song_session: Callable[[], SongSession] | None = None           # one song memory per conversation
     _pending: list[tuple[int, EntryDraft]] = field(default_factory=list, repr=False)
     _pending_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "haru-turn"), repr=False)
@@ -194,7 +203,7 @@ class Companion:
                      exclude: Iterable[str] = (), submood: str | None = None,
                      k: int = SONGS_PER_TURN) -> list[Track]:
         if self.recommend is None:
-            raise NoSongsError("Song suggestions are turned off.", "노래 추천이 꺼져 있어요.")
+            raise SongsOffError()
         return self._recommend(emotion_probs, strategy, language, exclude, k, submood)
 
     def prime(self, profile: Profile, settings: CompanionSettings) -> None:
@@ -207,21 +216,35 @@ class Companion:
         except HaruError as e:
             log.info("priming skipped: %s", e.en)
 
-    def write(self, instruction: str, language: str = "ko") -> str:
-        """A short text Anna writes from our own instruction (the diary's mood report), not from user words.
+    def report(self, user_id: int, period: str, settings: CompanionSettings, tz: str = "UTC") -> str:
+        """The weekly/monthly mood report: the diary's facts, then Anna's short note on them.
 
-        Returns "" when no backend can answer, so the caller can fall back to plain facts.
+        With "auto" it is written in the language of the person's recent entries (as replies follow
+        the language of the turn); when no backend answers, the facts alone.
         """
-        prompt = Prompt(
-            messages=(Message("system", f"You are Anna, a warm companion in a mood-diary app. "
-                                        f"{safety.system_rule(language)}"),
-                      Message("user", instruction)),
-            temperature=0.5, max_tokens=REPORT_MAX_TOKENS, language=language, target_chars=450, mode="diary")
+        if self.store is None:
+            raise DiaryUnavailableError()
+        recent = self.store.list_entries(user_id, tz=tz, limit=REPORT_LANGUAGE_ENTRIES)
+        settings = settings.for_words(" ".join(f"{e.text} {e.transcript}" for e in recent))
+        facts = self.store.report_facts(user_id, period, settings.language, tz)
+        return facts.with_note(self._report_note(facts, settings) if facts.entries else "")
+
+    def write(self, facts: ReportFacts, language: str = "ko") -> str:
+        """Anna's note on a report's facts; the UI's path until it calls :meth:`report` (then remove)."""
+        return self._report_note(facts, CompanionSettings(language=language))
+
+    def _report_note(self, facts: ReportFacts, settings: CompanionSettings) -> str:
+        """Anna's note on the facts, or "" when no backend can answer (the facts are shown alone)."""
+        prompt = build_report(settings, facts.name, facts.period, facts.text)
         parts: list[str] = []
-        for item in self._stream_with_fallback(self.backend, prompt, parts):
-            if isinstance(item, ErrorEvent):
-                log.warning("report writing failed: %s", item.error.en)
-                return ""
+        try:
+            for item in self._stream_with_fallback(self.backend, prompt, parts):
+                if isinstance(item, ErrorEvent):
+                    log.warning("report writing failed: %s", item.error.en)
+                    return ""
+        except Exception:   # any backend failure: the person still gets the plain report
+            log.warning("report writing failed", exc_info=True)
+            return ""
         return "".join(parts).strip()
 
     def _recommend(self, probs, strategy, language, exclude, k, submood) -> list[Track]:
@@ -246,7 +269,7 @@ class Companion:
         except HaruError as e:
             yield NoticeEvent(e)
             return []
-        yield SongsEvent(tuple(songs), turn.prefs.reply.language)
+        yield SongsEvent(tuple(songs), turn.prefs.reply.language, probs)
         return songs
 
     def _thumbnail(self, turn: Turn, reading: EmotionReading | None) -> bytes | None:

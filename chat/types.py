@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Mapping, Union
 
 from chat.prefs import Preferences
 from core.errors import HaruError
@@ -51,6 +51,7 @@ class AudioEvent:
 class SongsEvent:
     tracks: tuple[Track, ...]
     language: str = "ko"                 # the reply's language: the songs' reasons are shown in it
+    mood: Mapping[str, float] = field(default_factory=dict)   # the emotion probabilities they were chosen for
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from diary.auth import LoginLimiter
 from diary.moods import COLOUR, EMOJI, LABELS, VALENCE
 from diary.store import DiaryStore, SharedLoginLimiter, open_store
-from diary.types import AuthError, DayCell, DiaryUnavailableError, Entry, EntryDraft, MoodSeries, User
+from diary.types import (AuthError, DayCell, DiaryUnavailableError, Entry, EntryDraft, MoodSeries, ReportFacts,
+                         User)
 
 __all__ = ["AuthError", "COLOUR", "DayCell", "DiaryStore", "DiaryUnavailableError", "EMOJI", "Entry",
-           "EntryDraft", "LABELS", "LoginLimiter", "MoodSeries", "SharedLoginLimiter", "User", "VALENCE",
-           "open_store"]
+           "EntryDraft", "LABELS", "LoginLimiter", "MoodSeries", "ReportFacts", "SharedLoginLimiter", "User",
+           "VALENCE", "open_store"]

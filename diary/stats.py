@@ -159,22 +159,6 @@ def _trend(s: MoodSeries, ko: bool) -> list[str]:
             else f"Your mood stayed about the same ({b:+.2f} on a -1..1 scale)."]
 
 
-REPORT_PROMPT = {
-    "en": ("You are Anna, a warm companion who keeps {name}'s mood diary. Write {name} a short {period}ly "
-           "mood report in English (4-6 sentences) from these facts only. Be kind and concrete, never "
-           "diagnose, and end with one small idea for the next {period}.\n\nFacts: {facts}"),
-    "ko": ("당신은 {name}님의 감정 일기를 함께 쓰는 따뜻한 친구 Anna예요. 아래 사실만 바탕으로 {name}님에게 "
-           "{period_ko} 감정 리포트를 한국어로 4~6문장 써 주세요. 다정하고 구체적으로, 진단은 하지 말고, "
-           "마지막에 다음 {period_ko2}을 위한 작은 제안을 하나 해 주세요.\n\n사실: {facts}"),
-}
-
-
-def report_prompt(facts: str, name: str, period: str, language: str) -> str:
-    return REPORT_PROMPT["ko" if language == "ko" else "en"].format(
-        name=name, period=period, facts=facts,
-        period_ko="주간" if period == "week" else "월간", period_ko2="한 주" if period == "week" else "한 달")
-
-
 def figure(s: MoodSeries, title: str) -> "Figure":
     """A line of daily mood score with entry counts as bars; built without pyplot (no global state)."""
     from matplotlib.figure import Figure   # deferred: matplotlib costs ~0.5 s to import

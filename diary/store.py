@@ -29,7 +29,7 @@ from core.errors import ErrorCategory, HaruError
 from diary import auth, moods, stats
 from diary.db import make_engine, migrate, unavailable
 from diary.schema import EntryRow, LoginFailureRow, MessageRow, UserRow
-from diary.types import DayCell, Entry, EntryDraft, MoodSeries, User
+from diary.types import DayCell, Entry, EntryDraft, MoodSeries, ReportFacts, User
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -323,13 +323,9 @@ class DiaryStore:
         rows = self._moods(user_id, lo, hi)
         return Counter(m for _, m in rows if m), len(rows)
 
-    def mood_report(self, user_id: int, period: str = "week", language: str = "ko",
-                    llm: Callable[[str], str] | None = None, tz: str = "UTC") -> str:
-        """A weekly/monthly report: the plain facts, then a note written by ``llm(prompt)`` when given.
-
-        The facts always come first: a small local model can misread numbers, and the counts a
-        person sees must be the real ones.
-        """
+    def report_facts(self, user_id: int, period: str = "week", language: str = "ko",
+                     tz: str = "UTC") -> ReportFacts:
+        """The plain facts of a weekly/monthly mood report, deterministic and in ``language``."""
         if period not in PERIODS:
             raise HaruError(f"A report covers a week or a month, not {period!r}.", "리포트는 주간 또는 월간만 있어요.")
         days = PERIODS[period]
@@ -337,16 +333,14 @@ class DiaryStore:
         zone = stats.zone(tz)
         rows = self._moods(user_id, lo, hi)
         series = stats.series(rows, stats.local_day(lo, zone), days, zone)
-        facts = stats.report_facts(series, Counter(m for _, m in rows if m), period, language)
-        if llm is None or not rows:
-            return facts
-        prompt = stats.report_prompt(facts, self.get_user(user_id).name, period, language)
-        try:
-            written = (llm(prompt) or "").strip()
-        except Exception:   # any backend failure: the user still gets the plain report
-            log.warning("mood report LLM failed; using the plain report", exc_info=True)
-            return facts
-        return f"{facts}\n\n{written}" if written else facts
+        text = stats.report_facts(series, Counter(m for _, m in rows if m), period, language)
+        return ReportFacts(period, text, len(rows), self.get_user(user_id).name)
+
+    def mood_report(self, user_id: int, period: str = "week", language: str = "ko",
+                    llm: Callable[[ReportFacts], str] | None = None, tz: str = "UTC") -> str:
+        """The facts, then ``llm(facts)``'s note. Kept for app.py until it calls ``chat.Companion.report``."""
+        facts = self.report_facts(user_id, period, language, tz)
+        return facts.with_note(llm(facts) if llm is not None and facts.entries else "")
 
     # ---- export and maintenance -----------------------------------------------------------
 

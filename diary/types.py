@@ -82,3 +82,17 @@ class MoodSeries:
     score: tuple[float | None, ...]     # mean valence of the day's entries, -1 (unpleasant) .. 1
     entries: tuple[int, ...]            # entries written that day
     mood: tuple[str | None, ...]        # dominant emotion of the day
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """A weekly/monthly mood report's plain facts (``DiaryStore.report_facts``), before any LLM note."""
+    period: str                          # "week" | "month"
+    text: str                            # the counts, trend and brightest/hardest days, in one language
+    entries: int                         # entries in the period; 0: nothing to write a note about
+    name: str                            # the person's name, for the note
+
+    def with_note(self, note: str) -> str:
+        """The report as shown: the facts first (the counts must be the real ones), then the note if any."""
+        note = (note or "").strip()
+        return f"{self.text}\n\n{note}" if note else self.text

@@ -54,6 +54,10 @@ class SongSession:
                 tracks = ask(self._last)
             except SongsExhaustedError:  # the last list was the whole pool
                 tracks = ask(())
+        self.remember(tracks)
+        return tracks
+
+    def remember(self, tracks: Collection[Track]) -> None:
+        """Count ``tracks`` as shown (songs suggested elsewhere, e.g. with a reply), so rerolls skip them."""
         self._last = frozenset(track_key(t) for t in tracks)
         self._shown |= self._last
-        return tracks

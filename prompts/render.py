@@ -38,6 +38,10 @@ HISTORY_TOKEN_BUDGET = 1200
 MAX_NAME_CHARS = 30
 MAX_SONGS = 3
 MAX_SUMMARY_CHARS = 400
+# The mood report: 4-6 sentences, a little longer than a normal diary comment.
+REPORT_TARGET_CHARS = 450
+REPORT_MAX_TOKENS = 600
+REPORT_TEMPERATURE = 0.5
 
 _TAG_RE = re.compile(r"<\s*/?\s*user_(words|intro)\s*>", re.IGNORECASE)
 
@@ -190,3 +194,22 @@ def build(settings: CompanionSettings, profile: Profile, turn: TurnContext,
         local_messages=local_messages,
         fallback_reply=templates("full", settings.language)["fallback"][settings.attitude],
     )
+
+
+def build_report(settings: CompanionSettings, name: str, period: str, facts: str) -> Prompt:
+    """The messages that ask Anna for a short note on a mood report's ``facts`` (diary.ReportFacts.text).
+
+    ``settings.language`` must be concrete ("ko" | "en"): the facts were written in it.
+    """
+    t = templates("full", settings.language)
+    report = t["report"]
+    if period not in report["period"]:
+        raise ValueError(f"period must be one of {tuple(report['period'])}, got {period!r}")
+    name = _clean_name(name, t["anonymous"])
+    system = _fill(report["system"], persona=_clean_name(settings.persona_name, "Anna"), name=name,
+                   safety=_fill(t["safety"], name=name))
+    user = _fill(report["user"], name=name, period=report["period"][period], next=report["next"][period],
+                 facts=facts)
+    return Prompt(messages=(Message("system", system), Message("user", user)), temperature=REPORT_TEMPERATURE,
+                  max_tokens=REPORT_MAX_TOKENS, language=settings.language, target_chars=REPORT_TARGET_CHARS,
+                  mode="diary")

@@ -20,33 +20,18 @@ import vision
 from chat import (AudioEvent, Companion, DoneEvent, EmotionEvent, EmptyTurnError, ErrorEvent, NoticeEvent,
                   Preferences, SavedEvent, SongsEvent, TextDelta, TextTooLongError, TranscriptEvent, Turn)
 from chat.backends import get_backend
-from core import ErrorCategory, load_config
-from diary import EntryDraft, open_store
-from prompts import Profile
+from core import ErrorCategory
+from diary import EntryDraft
+from prompts import CompanionSettings
 from testkit.fake_llm_server import FakeLLMServer, Reply
 from testkit.speech import spoken_wav
+from tests.chat_fixtures import PROFILE, config, store, user  # noqa: F401  (fixtures)
 from tests.speech_fixtures import whisper_model  # noqa: F401  (fixture)
 from tests.vision_fixtures import jaffe_happy  # noqa: F401  (fixture)
 from tests.vision_fixtures import jaffe_dir  # noqa: F401  (fixture)
 
 REPLY = ("That sounds like a long day. ", "I'm glad you told me about it. ", "Want to rest a bit?")
-PROFILE = Profile(name="Minji", intro="A student in Seoul who loves running.")
 SILENT = Preferences().updated(voice_on=False)
-
-
-@pytest.fixture
-def config(tmp_path):
-    return load_config(env={"HARU_DATA_DIR": str(tmp_path)}, dotenv=None)
-
-
-@pytest.fixture
-def store(tmp_path):
-    return open_store(f"sqlite:///{tmp_path / 'diary.db'}")
-
-
-@pytest.fixture
-def user(store):
-    return store.create_user("minji", "a long enough password", "Minji", PROFILE.intro)
 
 
 def compatible(config, server):
@@ -235,18 +220,35 @@ def test_mood_report_is_written_by_the_llm_from_the_diarys_facts(config, store, 
     store.save_entry(user.id, EntryDraft(text="Great run this morning", face_label="happy", reply="Nice!"))
     with FakeLLMServer(default=Reply(chunks=("You had a bright week, ", "Minji."))) as server:
         comp = companion(config, server, store)
-        report = store.mood_report(user.id, period="week", language="en", llm=comp.write)
-        instruction = server.requests[-1].body["messages"][-1]["content"]
-    assert report.endswith("\n\nYou had a bright week, Minji.")
-    assert report.startswith(store.mood_report(user.id, period="week", language="en"))   # the real counts first
-    assert "happy" in instruction
+        report = comp.report(user.id, "week", CompanionSettings(language="en"))
+        sent = server.requests[-1].body["messages"]
+        # The UI's path until it calls Companion.report: the same report.
+        assert store.mood_report(user.id, period="week", language="en", llm=comp.write) == report
+    facts = store.report_facts(user.id, "week", "en")
+    assert report == facts.text + "\n\nYou had a bright week, Minji."      # the real counts first
+    assert "happy" in sent[-1]["content"] and "109" in sent[0]["content"]
+
+
+def test_an_auto_language_report_follows_the_recent_entries(config, store, user):
+    store.save_entry(user.id, EntryDraft(text="오늘 아침 달리기 정말 좋았어", face_label="happy", reply="좋다!"))
+    with FakeLLMServer(default=Reply(chunks=("밝은 한 주였어요.",))) as server:
+        report = companion(config, server, store).report(user.id, "week", CompanionSettings(language="auto",
+                                                                                              default_language="en"))
+    assert report.startswith("이번 주") and report.endswith("밝은 한 주였어요.")
 
 
 def test_mood_report_falls_back_to_facts_when_no_llm_answers(config, store, user):
     store.save_entry(user.id, EntryDraft(text="Great run this morning", face_label="happy", reply="Nice!"))
     with FakeLLMServer(default=Reply(status=500)) as server:
-        report = store.mood_report(user.id, period="week", language="en", llm=companion(config, server, store).write)
-    assert report and "happy" in report.lower()
+        report = companion(config, server, store).report(user.id, "week", CompanionSettings(language="en"))
+    assert report == store.report_facts(user.id, "week", "en").text and "happy" in report.lower()
+
+
+def test_an_empty_period_is_reported_without_asking_the_llm(config, store, user):
+    with FakeLLMServer(default=Reply(chunks=("never asked",))) as server:
+        report = companion(config, server, store).report(user.id, "month", CompanionSettings(language="en"))
+        assert not server.requests
+    assert report.startswith("Your month") and "no entries yet" in report
 
 
 def test_private_voice_setting_keeps_the_reply_off_the_online_voice(config, store, user):

@@ -261,33 +261,25 @@ def test_counts_series_summary_and_plot(store_url):
     store.engine.dispose()
 
 
-def test_mood_report_plain_and_by_llm(store_url):
+def test_report_facts_plain_and_with_a_note(store_url):
     store = new_store(store_url, clock=lambda: NOW)
     user = store.create_user("minji", "password1", "민지")
     _seed_week(store, user.id)
-    plain = store.mood_report(user.id, "week", "en")
+    plain = store.report_facts(user.id, "week", "en").text
     assert plain.startswith("Your week (Nov 14 – Nov 20): 7 entries on 6 of 7 days.")
     assert "Mostly sad (4 of 7 entries)" in plain and "rose" in plain
-    assert store.mood_report(user.id, "week", "en") == plain      # deterministic
-    assert "이번 주" in store.mood_report(user.id, "week", "ko")
-    assert store.mood_report(user.id, "month", "en").startswith("Your month (Oct 22 – Nov 20)")
+    assert store.report_facts(user.id, "week", "en").text == plain      # deterministic
+    assert "이번 주" in store.report_facts(user.id, "week", "ko").text
+    assert store.report_facts(user.id, "month", "en").text.startswith("Your month (Oct 22 – Nov 20)")
 
-    prompts = []
-
-    def llm(prompt: str) -> str:
-        prompts.append(prompt)
-        return "  이번 주는 조금씩 밝아졌어요.  "
-
-    plain_ko = store.mood_report(user.id, "week", "ko")
-    assert store.mood_report(user.id, "week", "ko", llm=llm) == plain_ko + "\n\n이번 주는 조금씩 밝아졌어요."
-    assert "민지" in prompts[0] and store.mood_report(user.id, "week", "ko") in prompts[0]
-
-    def broken(prompt: str) -> str:
-        raise HaruError("LLM offline", "LLM 연결 안 됨")
-
-    assert store.mood_report(user.id, "week", "en", llm=broken) == plain
+    facts = store.report_facts(user.id, "week", "ko")
+    assert (facts.period, facts.entries, facts.name) == ("week", 7, "민지")
+    assert facts.with_note("  이번 주는 조금씩 밝아졌어요.  ") == facts.text + "\n\n이번 주는 조금씩 밝아졌어요."
+    assert facts.with_note("") == facts.text
+    # The UI's entry point until it calls chat.Companion.report: the same facts, then the note.
+    assert store.mood_report(user.id, "week", "ko", llm=lambda f: f"{f.name}의 한 주") == facts.with_note("민지의 한 주")
     with pytest.raises(HaruError):
-        store.mood_report(user.id, "year", "en")
+        store.report_facts(user.id, "year", "en")
     store.engine.dispose()
 
 
@@ -347,13 +339,14 @@ AS_B = {
     "mood_series": lambda s, b, a_entry: s.mood_series(b, 30),
     "mood_plot": lambda s, b, a_entry: [y == y for y in s.mood_plot(b, 7).axes[0].lines[0].get_ydata()],
     "mood_summary": lambda s, b, a_entry: s.mood_summary(b, 30, "en"),
-    "mood_report": lambda s, b, a_entry: s.mood_report(b, "month", "en", llm=lambda p: p),
+    "report_facts": lambda s, b, a_entry: s.report_facts(b, "month", "en").text,
+    "mood_report": lambda s, b, a_entry: s.mood_report(b, "month", "en", llm=lambda facts: facts.text),
     "export_user": lambda s, b, a_entry: s.export_user(b, "json") + s.export_user(b, "csv"),
     "delete_user": lambda s, b, a_entry: s.delete_user(b),
 }
 # Views whose answer for B must be exactly the answer for a user who has never written anything.
 SAME_AS_EMPTY = {"messages", "list_entries", "month_calendar", "emotion_counts", "mood_series", "mood_plot",
-                 "mood_summary", "mood_report"}
+                 "mood_summary", "report_facts", "mood_report"}
 
 
 def test_isolation_table_covers_every_public_method():

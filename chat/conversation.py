@@ -1,0 +1,98 @@
+"""One conversation with Anna: its history, its live microphone and its song memory.
+
+The UI makes one :class:`Conversation` per conversation (a new one for "new conversation") and hands it
+what the person does; the conversation fills in what earlier turns left behind (history, the songs
+already shown, what the microphone heard) and passes each :class:`Turn` to :meth:`Companion.respond`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Iterator
+
+from chat.companion import SONGS_PER_TURN, Companion, SongsOffError, emotion_probs
+from chat.types import DoneEvent, ErrorEvent, ReplyEvent, SongsEvent, TranscriptEvent, Turn
+from core.errors import ErrorCategory, HaruError
+from music.types import Track
+from prompts.types import Message
+from speech.listen import Listener
+from speech.types import NothingHeardError, Transcript
+
+
+class ListeningOffError(HaruError):
+    def __init__(self) -> None:
+        super().__init__("Live listening is not available; record and send the audio instead.",
+                         "지금은 실시간 듣기를 쓸 수 없어요. 녹음한 뒤 보내 주세요.", category=ErrorCategory.UNAVAILABLE)
+
+
+class Conversation:
+    """The turns of one conversation, one UI session's: turns come one at a time, and :meth:`hear` may
+    run on another thread meanwhile (the listener is thread-safe)."""
+
+    def __init__(self, companion: Companion, history: tuple[Message, ...] = ()) -> None:
+        self.companion = companion
+        self._history = tuple(history)       # e.g. today's exchanges, when a person signs in again
+        self.songs = companion.song_session() if companion.song_session is not None else None
+        self._mood = emotion_probs(None, None)   # what the last songs were chosen for; neutral at first
+        self._listener: Listener | None = None
+
+    @property
+    def history(self) -> tuple[Message, ...]:
+        """Every exchange of this conversation, oldest first: what the person said, then Anna's reply."""
+        return self._history
+
+    # --------------------------------------------------------- live microphone
+    def listen(self, language: str | None = None) -> None:
+        """Start hearing a recording ("ko" | "en"; None detects): a fresh listener for each recording."""
+        if self.companion.listener is None:
+            raise ListeningOffError()
+        self._listener = self.companion.listener(language)
+
+    def hear(self, chunk: tuple[int, Any] | None) -> None:
+        """One microphone chunk, ``(sample_rate, samples)``; ignored when no recording was started."""
+        if self._listener is not None and chunk is not None:
+            self._listener.feed(*chunk)
+
+    # -------------------------------------------------------------------- turn
+    def respond(self, turn: Turn) -> Iterator[ReplyEvent]:
+        """:meth:`Companion.respond` for ``turn`` with this conversation's history, shown songs and, after
+        :meth:`listen`, what the microphone heard."""
+        try:
+            transcript = self._heard(turn.text)
+        except HaruError as e:
+            yield ErrorEvent(e)
+            return
+        turn = replace(turn, history=self._history, transcript=transcript or turn.transcript,
+                       exclude_songs=self.songs.shown if self.songs is not None else turn.exclude_songs)
+        spoken = ""
+        for event in self.companion.respond(turn):
+            if isinstance(event, TranscriptEvent):
+                spoken = event.transcript.text.strip()
+            elif isinstance(event, SongsEvent):
+                self._mood = dict(event.mood)
+                if self.songs is not None:
+                    self.songs.remember(event.tracks)
+            elif isinstance(event, DoneEvent):
+                said = "\n".join(part for part in (spoken, turn.text.strip()) if part)
+                self._history += (Message("user", said), Message("assistant", event.reply))
+            yield event
+
+    def _heard(self, typed: str) -> Transcript | None:
+        """What the recording heard (the listener is single use); silence is no error when words were typed."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return None
+        try:
+            return listener.finish()
+        except NothingHeardError:
+            if typed.strip():
+                return None
+            raise
+
+    # ------------------------------------------------------------------- songs
+    def new_songs(self, strategy: str = "match", language: str = "any", submood: str | None = None) -> list[Track]:
+        """Other songs for the mood of the last reply, none that this conversation has shown yet (until the
+        fitting ones run out)."""
+        if self.songs is None or self.companion.recommend is None:
+            raise SongsOffError()
+        return self.songs.suggest(self._mood, strategy, language, SONGS_PER_TURN, submood=submood)
