@@ -56,7 +56,7 @@ def _measure(store: DiaryStore, backend: str, repeat: int) -> list[Row]:
         "emotion_counts (all time)": lambda: store.emotion_counts(user.id),
         "mood_series 365 d": lambda: store.mood_series(user.id, 365, tz="Asia/Seoul"),
         "mood_summary 7 d": lambda: store.mood_summary(user.id, 7, "ko"),
-        "mood_report month (no LLM)": lambda: store.mood_report(user.id, "month", "ko"),
+        "report_facts month (no LLM)": lambda: store.report_facts(user.id, "month", "ko"),
     }
     note = f"{backend}, {YEARS} years of daily entries ({len(saves)} rows)"
     page_ms = timeit(page, repeat=repeat, warmup=2)

@@ -2,7 +2,9 @@
 
 ``build_companion(config)`` wires the real stages; tests build a
 :class:`Companion` directly with the stage callables they want. A UI keeps one
-:class:`Conversation` per conversation and sends every turn through it.
+:class:`Conversation` per conversation and sends every turn through it, and
+one :class:`Mirror` per webcam stream. ``Message``, ``Profile`` and ``join_clips``
+are re-exported so a UI needs no other stage.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from chat.companion import (
     TextTooLongError,
     emotion_probs,
 )
-from chat.conversation import Conversation, ListeningOffError
+from chat.conversation import MAX_RECORDING_SECONDS, Conversation, ListeningOffError
+from chat.mirror import Mirror
 from chat.prefs import BackendPrefs, Preferences, SongPrefs, VoicePrefs
 from chat.types import (
     AudioEvent,
@@ -37,12 +40,15 @@ from chat.types import (
 )
 from core.config import LLM_BACKENDS as BACKENDS
 from core.config import AppConfig
+from prompts.types import Message, Profile
+from speech.tts import join_clips
 
 __all__ = [
     "AudioEvent", "BACKENDS", "BackendPrefs", "CheckInEvent", "Companion", "Conversation", "DoneEvent",
-    "EmotionEvent", "EmptyTurnError", "ErrorEvent", "ListeningOffError", "MAX_TEXT_CHARS", "NoticeEvent",
-    "Preferences", "ReplyEvent", "SavedEvent", "SongPrefs", "SongsEvent", "TextDelta", "TextTooLongError",
-    "TranscriptEvent", "Turn", "VoicePrefs", "build_companion", "emotion_probs", "warmup",
+    "EmotionEvent", "EmptyTurnError", "ErrorEvent", "ListeningOffError", "MAX_RECORDING_SECONDS", "MAX_TEXT_CHARS",
+    "Message", "Mirror", "NoticeEvent", "Preferences", "Profile", "ReplyEvent", "SavedEvent", "SongPrefs",
+    "SongsEvent", "TextDelta", "TextTooLongError", "TranscriptEvent", "Turn", "VoicePrefs", "build_companion",
+    "emotion_probs", "join_clips", "warmup",
 ]
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Collection, Iterator
 
 from chat import safety
 from chat.backends import Backend
@@ -110,9 +110,12 @@ class Companion:
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "haru-turn"), repr=False)
 
     # ----------------------------------------------------------------- the turn
-    def respond(self, turn: Turn) -> Iterator[ReplyEvent]:
+    def respond(self, turn: Turn, *, heard: Transcript | None = None,
+                shown_songs: Collection[str] = ()) -> Iterator[ReplyEvent]:
+        """The events of one turn. ``heard``: what a live microphone already heard (no STT then);
+        ``shown_songs``: track keys this conversation has shown, not suggested again until they run out."""
         typed = turn.text.strip()
-        if not typed and turn.audio is None and turn.transcript is None:
+        if not typed and turn.audio is None and heard is None:
             yield ErrorEvent(EmptyTurnError())
             return
         if len(typed) > MAX_TEXT_CHARS:
@@ -123,7 +126,7 @@ class Companion:
         face_job = (self._pool.submit(self.read_emotion, turn.image)
                     if turn.image is not None and self.read_emotion is not None else None)
         stt_job = (self._pool.submit(self._transcribe, turn.audio, turn.prefs.voice.speech_language or None)
-                   if turn.transcript is None and turn.audio is not None and self.transcribe is not None else None)
+                   if heard is None and turn.audio is not None and self.transcribe is not None else None)
 
         reading: EmotionReading | None = None
         if face_job is not None:
@@ -136,7 +139,7 @@ class Companion:
                 if reading.faces_found > 1:
                     yield NoticeEvent(SeveralFacesNotice(reading.faces_found))
 
-        transcript: Transcript | None = turn.transcript
+        transcript = heard
         if transcript is not None:
             yield TranscriptEvent(transcript)
         elif stt_job is not None:
@@ -167,7 +170,7 @@ class Companion:
 
         feeling = read_feeling(words)
         text_emotion = feeling.label if feeling else None
-        songs = yield from self._songs(turn, reading, feeling)
+        songs = yield from self._songs(turn, reading, feeling, shown_songs)
         context = TurnContext(
             user_text=typed, transcript=spoken, mode=turn.mode,
             face_label=reading.label if reading else None,
@@ -199,13 +202,6 @@ class Companion:
         yield from self._save(turn, draft)
         yield DoneEvent(reply)
 
-    def reroll_songs(self, emotion_probs: dict[str, float], strategy: str = "match", language: str = "any",
-                     exclude: Iterable[str] = (), submood: str | None = None,
-                     k: int = SONGS_PER_TURN) -> list[Track]:
-        if self.recommend is None:
-            raise SongsOffError()
-        return self._recommend(emotion_probs, strategy, language, exclude, k, submood)
-
     def prime(self, profile: Profile, settings: CompanionSettings) -> None:
         """Let a backend that can (the embedded one) read this person's fixed prompt ahead of time."""
         prime = getattr(self.backend, "prime", None)
@@ -228,10 +224,6 @@ class Companion:
         settings = settings.for_words(" ".join(f"{e.text} {e.transcript}" for e in recent))
         facts = self.store.report_facts(user_id, period, settings.language, tz)
         return facts.with_note(self._report_note(facts, settings) if facts.entries else "")
-
-    def write(self, facts: ReportFacts, language: str = "ko") -> str:
-        """Anna's note on a report's facts; the UI's path until it calls :meth:`report` (then remove)."""
-        return self._report_note(facts, CompanionSettings(language=language))
 
     def _report_note(self, facts: ReportFacts, settings: CompanionSettings) -> str:
         """Anna's note on the facts, or "" when no backend can answer (the facts are shown alone)."""
@@ -259,12 +251,12 @@ class Companion:
         # A known language skips detection: faster, and safer for Korean on the base model.
         return self.transcribe(audio, language=language) if language else self.transcribe(audio)
 
-    def _songs(self, turn: Turn, reading: EmotionReading | None, feeling: Feeling | None):
+    def _songs(self, turn: Turn, reading: EmotionReading | None, feeling: Feeling | None, shown: Collection[str]):
         if self.recommend is None:
             return []
         probs = emotion_probs(reading, feeling.label if feeling else None, feeling.probs if feeling else None)
         try:
-            songs = self._recommend(probs, turn.prefs.songs.strategy, turn.prefs.songs.language, turn.exclude_songs,
+            songs = self._recommend(probs, turn.prefs.songs.strategy, turn.prefs.songs.language, shown,
                                     SONGS_PER_TURN, turn.prefs.songs.submood or None)
         except HaruError as e:
             yield NoticeEvent(e)

@@ -8,15 +8,20 @@ already shown, what the microphone heard) and passes each :class:`Turn` to :meth
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from chat.companion import SONGS_PER_TURN, Companion, SongsOffError, emotion_probs
 from chat.types import DoneEvent, ErrorEvent, ReplyEvent, SongsEvent, TranscriptEvent, Turn
 from core.errors import ErrorCategory, HaruError
+from diary.types import Entry
 from music.types import Track
 from prompts.types import Message
+from speech.audio import MAX_SECONDS
 from speech.listen import Listener
 from speech.types import NothingHeardError, Transcript
+
+HISTORY_TURNS = 6            # earlier exchanges sent back to Anna; older ones live in the diary
+MAX_RECORDING_SECONDS = MAX_SECONDS   # what a listener hears of one recording: a UI stops streaming after it
 
 
 class ListeningOffError(HaruError):
@@ -35,6 +40,15 @@ class Conversation:
         self.songs = companion.song_session() if companion.song_session is not None else None
         self._mood = emotion_probs(None, None)   # what the last songs were chosen for; neutral at first
         self._listener: Listener | None = None
+
+    @classmethod
+    def resumed(cls, companion: Companion, entries: Iterable[Entry]) -> Conversation:
+        """The conversation that earlier entries (e.g. today's) left off, so a person who signs in again
+        finds it where it was."""
+        kept = [e for e in entries if e.mode == "conversation" and e.reply][-HISTORY_TURNS:]
+        return cls(companion, tuple(m for e in kept
+                                    for m in (Message("user", _said(e.transcript, e.text)),
+                                              Message("assistant", e.reply))))
 
     @property
     def history(self) -> tuple[Message, ...]:
@@ -58,23 +72,22 @@ class Conversation:
         """:meth:`Companion.respond` for ``turn`` with this conversation's history, shown songs and, after
         :meth:`listen`, what the microphone heard."""
         try:
-            transcript = self._heard(turn.text)
+            heard = self._heard(turn.text)
         except HaruError as e:
             yield ErrorEvent(e)
             return
-        turn = replace(turn, history=self._history, transcript=transcript or turn.transcript,
-                       exclude_songs=self.songs.shown if self.songs is not None else turn.exclude_songs)
+        turn = replace(turn, history=self._history[-2 * HISTORY_TURNS:])
         spoken = ""
-        for event in self.companion.respond(turn):
+        shown = self.songs.shown if self.songs is not None else frozenset()
+        for event in self.companion.respond(turn, heard=heard, shown_songs=shown):
             if isinstance(event, TranscriptEvent):
-                spoken = event.transcript.text.strip()
+                spoken = event.transcript.text
             elif isinstance(event, SongsEvent):
                 self._mood = dict(event.mood)
                 if self.songs is not None:
                     self.songs.remember(event.tracks)
             elif isinstance(event, DoneEvent):
-                said = "\n".join(part for part in (spoken, turn.text.strip()) if part)
-                self._history += (Message("user", said), Message("assistant", event.reply))
+                self._history += (Message("user", _said(spoken, turn.text)), Message("assistant", event.reply))
             yield event
 
     def _heard(self, typed: str) -> Transcript | None:
@@ -96,3 +109,8 @@ class Conversation:
         if self.songs is None or self.companion.recommend is None:
             raise SongsOffError()
         return self.songs.suggest(self._mood, strategy, language, SONGS_PER_TURN, submood=submood)
+
+
+def _said(spoken: str, typed: str) -> str:
+    """What the person said in one turn, as the history keeps it: the words heard, then the words typed."""
+    return "\n".join(part for part in (spoken.strip(), typed.strip()) if part)

@@ -22,9 +22,7 @@ class Turn:
     image: Any = None                    # path, PIL image or RGB ndarray
     audio: Any = None                    # path, bytes or (sample_rate, ndarray)
     mode: str = "conversation"           # "conversation" | "diary"
-    history: tuple[Message, ...] = ()    # earlier turns of this session
-    exclude_songs: frozenset[str] = frozenset()   # track keys already shown this session
-    transcript: Transcript | None = None  # already heard while the user spoke (speech.Listener): no STT here
+    history: tuple[Message, ...] = ()    # earlier turns of this conversation (chat.Conversation fills it in)
 
 
 @dataclass(frozen=True)

@@ -336,12 +336,6 @@ class DiaryStore:
         text = stats.report_facts(series, Counter(m for _, m in rows if m), period, language)
         return ReportFacts(period, text, len(rows), self.get_user(user_id).name)
 
-    def mood_report(self, user_id: int, period: str = "week", language: str = "ko",
-                    llm: Callable[[ReportFacts], str] | None = None, tz: str = "UTC") -> str:
-        """The facts, then ``llm(facts)``'s note. Kept for app.py until it calls ``chat.Companion.report``."""
-        facts = self.report_facts(user_id, period, language, tz)
-        return facts.with_note(llm(facts) if llm is not None and facts.entries else "")
-
     # ---- export and maintenance -----------------------------------------------------------
 
     def export_user(self, user_id: int, fmt: str = "json") -> str:

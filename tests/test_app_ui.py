@@ -20,7 +20,7 @@ from testkit import REPO
 from webui import render
 from webui.common import parse_day, parse_month
 from webui.session import Session
-from webui.turn import TurnView, heard
+from webui.turn import TurnView
 from webui.strings import STRINGS, pick_language, t
 
 
@@ -133,20 +133,33 @@ def test_bad_dates_give_a_message_in_both_languages(parse, text):
     assert "YYYY" in caught.value.message("en") and "YYYY" in caught.value.message("ko")
 
 
-def test_a_silent_recording_sends_the_typed_words_and_alone_says_nothing_was_heard():
+def test_a_silent_recording_sends_the_typed_words_and_alone_says_nothing_was_heard(tmp_path):
     import numpy as np
 
     import speech
+    from chat.backends import get_backend
+    from testkit.fake_llm_server import FakeLLMServer, Reply
 
-    def silent() -> speech.Listener:
-        listener = speech.Listener("en")
-        listener.feed(48_000, np.zeros(48_000, np.int16))
-        return listener
+    config = load_config(env={"HARU_DATA_DIR": str(tmp_path)}, dotenv=None)
 
-    assert heard(silent(), "I typed this instead.") is None
-    with pytest.raises(speech.NothingHeardError):
-        heard(silent(), "  ")
-    assert heard(None, "") is None
+    def silent(conversation: chat.Conversation) -> None:
+        conversation.listen("en")
+        conversation.hear((48_000, np.zeros(48_000, np.int16)))
+
+    def said(text: str) -> chat.Turn:
+        return chat.Turn(chat.Profile("Mina"), prefs=chat.Preferences().updated(voice_on=False), text=text)
+
+    with FakeLLMServer(default=Reply(chunks=("Okay.",))) as server:
+        backend = get_backend("openai-compatible", config, base_url=server.openai_url, model="fake-model")
+        conversation = chat.Conversation(chat.Companion(backend=backend, listener=speech.Listener))
+        silent(conversation)
+        events = list(conversation.respond(said("I typed this instead.")))
+        assert any(isinstance(e, chat.DoneEvent) for e in events)
+        assert not any(isinstance(e, chat.ErrorEvent) for e in events)
+        silent(conversation)
+        events = list(conversation.respond(said("  ")))
+    assert [type(e) for e in events] == [chat.ErrorEvent]
+    assert isinstance(events[0].error, speech.NothingHeardError)
 
 
 def test_the_stay_signed_in_token_is_refused_when_forged_expired_or_signed_by_another_start():

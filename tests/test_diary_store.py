@@ -276,8 +276,6 @@ def test_report_facts_plain_and_with_a_note(store_url):
     assert (facts.period, facts.entries, facts.name) == ("week", 7, "민지")
     assert facts.with_note("  이번 주는 조금씩 밝아졌어요.  ") == facts.text + "\n\n이번 주는 조금씩 밝아졌어요."
     assert facts.with_note("") == facts.text
-    # The UI's entry point until it calls chat.Companion.report: the same facts, then the note.
-    assert store.mood_report(user.id, "week", "ko", llm=lambda f: f"{f.name}의 한 주") == facts.with_note("민지의 한 주")
     with pytest.raises(HaruError):
         store.report_facts(user.id, "year", "en")
     store.engine.dispose()
@@ -340,13 +338,12 @@ AS_B = {
     "mood_plot": lambda s, b, a_entry: [y == y for y in s.mood_plot(b, 7).axes[0].lines[0].get_ydata()],
     "mood_summary": lambda s, b, a_entry: s.mood_summary(b, 30, "en"),
     "report_facts": lambda s, b, a_entry: s.report_facts(b, "month", "en").text,
-    "mood_report": lambda s, b, a_entry: s.mood_report(b, "month", "en", llm=lambda facts: facts.text),
     "export_user": lambda s, b, a_entry: s.export_user(b, "json") + s.export_user(b, "csv"),
     "delete_user": lambda s, b, a_entry: s.delete_user(b),
 }
 # Views whose answer for B must be exactly the answer for a user who has never written anything.
 SAME_AS_EMPTY = {"messages", "list_entries", "month_calendar", "emotion_counts", "mood_series", "mood_plot",
-                 "mood_summary", "report_facts", "mood_report"}
+                 "mood_summary", "report_facts"}
 
 
 def test_isolation_table_covers_every_public_method():

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import gradio as gr
 
 import chat
-import speech
 from core import AppConfig
 from webui import layout, render
 from webui.handlers import Handlers
@@ -85,7 +84,7 @@ def _wire_session(demo: gr.Blocks, w: SimpleNamespace, h: Handlers, L: Labels):
             return {c: gr.skip() for c in shown}
         return {**{w.form[name]: value for name, value in h.settings_values(s).items()},
                 w.p_name: s.name, w.p_intro: s.intro,
-                w.chatbot: [{"role": m.role, "content": m.content} for m in s.history]}
+                w.chatbot: [{"role": m.role, "content": m.content} for m in s.conversation.history]}
 
     # Registered first so the public endpoint gets the plain name /calendar.
     w.month.input(h.calendar, [w.session, w.month, w.day_box], w.cal, api_name="calendar")
@@ -134,7 +133,8 @@ def _model_slots(h: Handlers) -> int:
 def _wire_talk(w: SimpleNamespace, h: Handlers) -> None:
     """Talk, the mirror and the diary: the events that run the models."""
     slots = _model_slots(h)
-    talk_outputs = [w.chatbot, w.emotion, w.transcript, w.voice, w.songs, w.talk_banner, w.session, w.text]
+    # The session is no output: the turn changes only its conversation, which every copy of it shares.
+    talk_outputs = [w.chatbot, w.emotion, w.transcript, w.voice, w.songs, w.talk_banner, w.text]
     # preprocess=False: uploads reach the stages as files, so an unreadable photo or recording becomes
     # the stage's own message (and the words still get an answer) instead of failing the whole event.
     talk = dict(fn=h.talk, inputs=[w.session, w.text, w.mic, w.face, w.muted], outputs=talk_outputs,
@@ -146,22 +146,23 @@ def _wire_talk(w: SimpleNamespace, h: Handlers) -> None:
     w.send.click(api_name="talk", **talk).then(**clear_media)
     w.text.submit(api_visibility="private", **talk).then(**clear_media)
     # A recording is transcribed while it is made (uploads still go through Send): each chunk goes to
-    # the recording's listener, and stopping sends the turn with what it heard.
-    w.mic.start_recording(h.listen_start, w.session, w.listener, **PRIVATE)
-    w.mic.stream(h.listen, [w.listener, w.mic], None, stream_every=MIC_CHUNK_S, time_limit=speech.MAX_SECONDS + 60,
-                 concurrency_id="mic", concurrency_limit=16, show_progress="hidden", api_visibility="private")
-    w.mic.stop_recording(h.talk_spoken, [w.session, w.text, w.listener, w.face, w.muted], talk_outputs,
+    # the conversation's listener, and stopping sends the turn with what it heard.
+    w.mic.start_recording(h.listen_start, w.session, None, **PRIVATE)
+    w.mic.stream(h.listen, [w.session, w.mic], None, stream_every=MIC_CHUNK_S,
+                 time_limit=chat.MAX_RECORDING_SECONDS + 60, concurrency_id="mic", concurrency_limit=16,
+                 show_progress="hidden", api_visibility="private")
+    w.mic.stop_recording(h.talk_spoken, [w.session, w.text, w.face, w.muted], talk_outputs,
                          preprocess=False, concurrency_id="model", concurrency_limit=slots, time_limit=600,
                          api_visibility="private").then(**clear_media)
-    w.reroll_btn.click(h.reroll, w.session, [w.songs, w.session], api_name="reroll")
+    w.reroll_btn.click(h.reroll, w.session, w.songs, api_name="reroll")
     w.clear_btn.click(h.new_conversation, w.session,
                       [w.chatbot, w.transcript, w.songs, w.emotion, w.talk_banner, w.session],
                       api_name="new_conversation")
-    w.cam.stream(h.mirror, [w.session, w.cam, w.smoother], [w.mirror_out, w.smoother], api_name="mirror",
+    w.cam.stream(h.mirror, [w.session, w.cam, w.mirror], [w.mirror_out, w.mirror], api_name="mirror",
                  stream_every=MIRROR_FRAME_S, time_limit=600, concurrency_id="mirror", concurrency_limit=4,
                  show_progress="hidden")
     w.diary_btn.click(h.diary_write, [w.session, w.diary_text, w.diary_photo],
-                      [w.diary_comment, w.diary_banner, w.session, w.diary_text], api_name="diary_write",
+                      [w.diary_comment, w.diary_banner, w.diary_text], api_name="diary_write",
                       preprocess=False, concurrency_id="model", concurrency_limit=slots, time_limit=600).then(
         h.calendar, [w.session, w.month], w.cal, **PRIVATE)
 

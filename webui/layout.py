@@ -27,10 +27,7 @@ def header(h: Handlers, L: Labels) -> SimpleNamespace:
     lang = L.language
     w = SimpleNamespace()
     w.session = gr.State(h.new_session())
-    w.smoother = gr.State(None)
-    # Not in ``session``: a turn still streaming its reply writes ``session`` back when it ends, and
-    # would drop a listener that a new recording made meanwhile.
-    w.listener = gr.State(None)
+    w.mirror = gr.State(None)        # the webcam stream's chat.Mirror
     w.browser = gr.Textbox(visible=False)
     w.page_language = gr.Textbox(lang, visible=False)   # Gradio's own words follow it (render.TRANSLATE_JS)
     # Encrypted in the browser's local storage with a key Gradio publishes; signed by us with one it never sees.

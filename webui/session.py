@@ -7,9 +7,8 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import diary
-from chat import BackendPrefs, Preferences
+from chat import BackendPrefs, Conversation, Preferences
 from core import AppConfig
-from prompts.types import Message
 from webui.strings import t
 
 NOT_LOGGED_IN = diary.AuthError(t("auth.needed", "en"), t("auth.needed", "ko"))
@@ -25,9 +24,9 @@ class Session:
     language: str = "ko"             # screen language
     tz: str = "UTC"                  # the browser's time zone, for calendar days
     prefs: Preferences = field(default_factory=Preferences)   # the API key lives only here, never saved
-    history: tuple[Message, ...] = ()
-    shown_songs: frozenset[str] = frozenset()
-    last_probs: dict[str, float] = field(default_factory=dict)
+    # Set at sign-in. Mutable: every copy of the session (saving a setting makes one, even while a reply
+    # streams) goes on with the same conversation and recording.
+    conversation: Conversation | None = field(default=None, compare=False, repr=False)
 
     def user(self) -> int:
         if self.user_id is None:

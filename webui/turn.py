@@ -1,26 +1,22 @@
-"""One conversation or diary turn as the screen shows it, and the loop that drives the companion."""
+"""One conversation or diary turn as the screen shows it, and the loop that drives the session's conversation."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Iterator
 
 import chat
 import diary
-import music
-import speech
 from chat.safety import HELPLINE_KR
 from core import APOLOGY, AppConfig, HaruError
-from prompts.types import Message, Profile
 from webui import render
 from webui.session import Session
 from webui.strings import t
 
 log = logging.getLogger("haru.app")
 
-HISTORY_TURNS = 6            # earlier exchanges sent back to Anna; older ones live in the diary
 SHOWN_MESSAGES = 100         # messages kept on screen for one session
 
 
@@ -29,7 +25,7 @@ class TurnView:
     """What the screen shows of one turn, rebuilt as the companion's events arrive."""
     language: str
     persona: str
-    history: tuple[Message, ...]
+    history: tuple[chat.Message, ...]
     said: str = ""
     reply: str = ""
     emotion: str = ""
@@ -39,8 +35,6 @@ class TurnView:
     notices: list[str] = field(default_factory=list)
     info: list[str] = field(default_factory=list)
     care: list[str] = field(default_factory=list)
-    tracks: tuple = ()
-    reading: Any = None
     entry: diary.Entry | None = None
     done: chat.DoneEvent | None = None
     ended: bool = False
@@ -53,7 +47,6 @@ class TurnView:
         self.audio = None
         if isinstance(event, chat.EmotionEvent):
             r = event.reading
-            self.reading = r
             self.emotion = render.emotion_html(r.label, r.probs, lang)
         elif isinstance(event, chat.TranscriptEvent):
             self.transcript = event.transcript.text
@@ -63,7 +56,6 @@ class TurnView:
             self.audio = event.clip.data
             self.clips.append(event.clip)
         elif isinstance(event, chat.SongsEvent):
-            self.tracks = event.tracks
             self.songs = render.songs_html(event.tracks, event.language)
         elif isinstance(event, chat.NoticeEvent):
             self.notices.append(event.notice.message(lang))
@@ -93,47 +85,30 @@ class TurnView:
         return shown
 
 
-def heard(listener: speech.Listener | None, typed: str) -> speech.Transcript | None:
-    """What the recording heard; a silent recording is no error when words were typed as well."""
-    if listener is None:
-        return None
-    try:
-        return listener.finish()
-    except speech.NothingHeardError:
-        if (typed or "").strip():
-            return None
-        raise
-
-
-def run_turn(companion: chat.Companion, config: AppConfig, session: Session, text: str, audio, image, *,
-             mode: str, voice: bool, listener: speech.Listener | None = None) -> Iterator[tuple[TurnView, Session]]:
-    """Drive Companion.respond and keep the session's history and songs current."""
+def run_turn(config: AppConfig, session: Session, text: str, audio, image, *, mode: str,
+             voice: bool) -> Iterator[TurnView]:
+    """Drive one turn of the session's conversation, which keeps the history, the songs and the recording."""
     lang = session.language
-    view = TurnView(lang, session.persona, session.history[-SHOWN_MESSAGES:])
+    view = TurnView(lang, session.persona, ())
     try:
+        user_id, conversation = session.user(), session.conversation
+        view.history = conversation.history[-SHOWN_MESSAGES:]
         prefs = session.turn_prefs(config)
         turn = chat.Turn(
-            profile=Profile(session.name, session.intro), user_id=session.user(),
+            profile=chat.Profile(session.name, session.intro), user_id=user_id,
             prefs=replace(prefs, voice=replace(prefs.voice, on=voice and prefs.voice.on)),
-            text=text or "", image=image, audio=audio, mode=mode, history=view.history[-2 * HISTORY_TURNS:],
-            exclude_songs=session.shown_songs, transcript=heard(listener, text))
+            text=text or "", image=image, audio=audio, mode=mode)
         view.said = (text or "").strip()
-        yield view, session
-        for event in companion.respond(turn):
+        yield view
+        for event in conversation.respond(turn):
             view.apply(event)
             if isinstance(event, chat.TranscriptEvent):
                 view.said = "\n".join(p for p in (event.transcript.text.strip(), view.said) if p)
-            yield view, session
+            yield view
     except HaruError as e:
         view.errors.append(e.message(lang))
     except Exception:
         log.exception("turn failed")
         view.errors.append(APOLOGY.message(lang))
     view.ended = True
-    if view.done is not None:
-        session = replace(
-            session,
-            history=(view.history + (Message("user", view.said), Message("assistant", view.done.reply))),
-            shown_songs=session.shown_songs | {music.track_key(t) for t in view.tracks},
-            last_probs=chat.emotion_probs(view.reading, view.entry.text_emotion if view.entry else None))
-    yield view, session
+    yield view

@@ -9,14 +9,13 @@ from typing import Callable
 
 import gradio as gr
 
+import chat
 import diary
 from core import HaruError
-from prompts.types import Message, Profile
 from webui import render, tokens
 from webui.common import HandlersBase, guarded
 from webui.session import Session, today, valid_zone
 from webui.strings import pick_language, t
-from webui.turn import HISTORY_TURNS
 
 log = logging.getLogger("haru.app")
 
@@ -70,22 +69,14 @@ class AuthHandlers(HandlersBase):
 
     def _entered(self, session: Session, user: diary.User):
         session = session.signed_in(user, self.defaults)
-        session = replace(session, history=self._today_conversation(session))
+        # Today's conversation goes on where it was for a person who signs in again.
+        today_entries = self.store.list_entries(session.user(), today(session), tz=session.tz)
+        session = replace(session, conversation=chat.Conversation.resumed(self.companion, today_entries))
         # Reading the person's fixed prompt now makes their first reply start sooner.
         threading.Thread(target=self.companion.prime, name="haru-prime", daemon=True,
-                         args=(Profile(session.name, session.intro), session.turn_prefs(self.config).reply)).start()
+                         args=(chat.Profile(session.name, session.intro), session.turn_prefs(self.config).reply)).start()
         return (session, gr.update(visible=False), gr.update(visible=True), gr.update(visible=True),
                 t("app.hello", session.language, name=session.name), "", "")
-
-    def _today_conversation(self, session: Session) -> tuple[Message, ...]:
-        """Today's last exchanges, so a person who logs in again finds the conversation where it was."""
-        entries = [e for e in self.store.list_entries(session.user(), today(session), tz=session.tz)
-                   if e.mode == "conversation" and e.reply]
-        history: list[Message] = []
-        for e in entries[-HISTORY_TURNS:]:
-            said = "\n".join(p for p in (e.transcript.strip(), e.text.strip()) if p)
-            history += [Message("user", said), Message("assistant", e.reply)]
-        return tuple(history)
 
     def logout(self, session: Session):
         """Signed out, and the browser's stay-signed-in token forgotten in the same step (a reload right after

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import gradio as gr
 import pandas as pd
 
@@ -59,12 +57,5 @@ class CalendarHandlers(HandlersBase):
     @guarded
     def report(self, session: Session, period: str, progress=gr.Progress()):
         progress(0.1, desc=t("stats.report_working", session.language))
-        language = self._report_language(session)
-        return self.store.mood_report(session.user(), period=period, language=language, tz=session.tz,
-                                      llm=functools.partial(self.companion.write, language=language))
-
-    def _report_language(self, session: Session) -> str:
-        """The report follows the reply rule: with "auto", the language the person's recent entries are in."""
-        recent = self.store.list_entries(session.user(), tz=session.tz, limit=20)
-        said = " ".join(f"{e.text} {e.transcript}" for e in recent)
-        return session.turn_prefs(self.config).reply.for_words(said).language
+        # "auto" follows the person's recent entries, else the screen language (as a reply does).
+        return self.companion.report(session.user(), period, session.turn_prefs(self.config).reply, session.tz)

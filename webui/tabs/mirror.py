@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import vision
-from core import HaruError
+import chat
 from webui import render
 from webui.common import HandlersBase
 from webui.session import NOT_LOGGED_IN, Session
@@ -14,18 +13,14 @@ MIRROR_FRAME_S = 0.08       # the browser offers a frame this often; the server 
 
 
 class MirrorHandlers(HandlersBase):
-    def mirror(self, session: Session, frame, smoother):
+    def mirror(self, session: Session, frame, mirror: chat.Mirror | None):
         """One webcam frame in, the emotion smoothed over the last frames out; no face says why."""
         if session.user_id is None:   # the mirror costs CPU: only for signed-in sessions
             note = NOT_LOGGED_IN.message(session.language)
-            return render.emotion_html(None, {}, session.language, note=note), smoother
-        smoother = smoother or vision.EmotionSmoother()
-        note = ""
-        try:
-            reading = vision.read_emotion(frame, choice=vision.ClassifierChoice.from_config(self.config))
-        except HaruError as e:
-            reading, note = None, e.message(session.language)
-        smoothed = smoother.update(reading)
+            return render.emotion_html(None, {}, session.language, note=note), mirror
+        mirror = mirror or chat.Mirror(self.companion)
+        smoothed, why = mirror.see(frame)
         if smoothed is None:
-            return render.emotion_html(None, {}, session.language, note=note), smoother
-        return render.emotion_html(smoothed.label, smoothed.probs, session.language), smoother
+            note = why.message(session.language) if why is not None else ""
+            return render.emotion_html(None, {}, session.language, note=note), mirror
+        return render.emotion_html(smoothed.label, smoothed.probs, session.language), mirror
