@@ -9,21 +9,13 @@ from music.types import Track
 _LINK_NAMES = {"youtube": "YouTube", "spotify": "Spotify", "melon": "Melon"}
 
 
-def artist_names(track: Track) -> str:
-    return ", ".join(a.strip() for a in track.artist.split(";"))
-
-
-def reason_in(track: Track, language: str = "en") -> str:
-    return track.reason_ko if language == "ko" and track.reason_ko else track.reason
-
-
 def songs_for_prompt(tracks: Sequence[Track], language: str = "en") -> str:
     """A note the orchestrator adds to the prompt, so the reply can mention the songs by name."""
     if not tracks:
         return ""
     lines = ["These songs are shown to the user as cards under your reply. Mention one or two "
              "by title naturally if it fits; do not list them all or give links:"]
-    lines += [f'- "{t.title}" by {artist_names(t)}: {reason_in(t, language)}' for t in tracks]
+    lines += [f'- "{t.title}" by {t.artists}: {t.reason_in(language)}' for t in tracks]
     return "\n".join(lines)
 
 
@@ -32,5 +24,5 @@ def format_songs(tracks: Sequence[Track], language: str = "en") -> str:
     lines = []
     for t in tracks:
         links = " · ".join(f"[{_LINK_NAMES.get(name, name)}]({url})" for name, url in t.links.items())
-        lines.append(f"🎵 **{t.title}** — {artist_names(t)}  \n{reason_in(t, language)}  \n{links}")
+        lines.append(f"🎵 **{t.title}** — {t.artists}  \n{t.reason_in(language)}  \n{links}")
     return "\n\n".join(lines)

@@ -24,6 +24,15 @@ class Track:
     links: dict[str, str] = field(default_factory=dict)   # youtube / spotify / melon search URLs
     reason_ko: str = ""              # the same line in Korean
 
+    @property
+    def artists(self) -> str:
+        """The artists as shown: the catalogue separates several with ";"."""
+        return ", ".join(a.strip() for a in self.artist.split(";"))
+
+    def reason_in(self, language: str = "en") -> str:
+        """Why this song now, in Korean when asked and the catalogue has it, else in English."""
+        return self.reason_ko if language == "ko" and self.reason_ko else self.reason
+
 
 class NoSongsError(HaruError):
     pass

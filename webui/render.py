@@ -14,7 +14,6 @@ from typing import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from diary import moods
-from music.present import artist_names, reason_in
 from webui.strings import t
 
 
@@ -50,7 +49,7 @@ def songs_html(tracks: Sequence, language: str) -> str:
         return ""
     cards = []
     for track in tracks:
-        reason = reason_in(track, language)
+        reason = track.reason_in(language)
         links = " ".join(
             f"<a href='{escape(url, quote=True)}' target='_blank' rel='noopener noreferrer' "
             f"class='haru-link haru-link-{escape(site)}'>{escape(site.capitalize())}</a>"
@@ -58,7 +57,7 @@ def songs_html(tracks: Sequence, language: str) -> str:
         cards.append(
             "<div class='haru-song'>"
             f"<div class='haru-song-title'>🎵 {escape(track.title)}</div>"
-            f"<div class='haru-song-artist'>{escape(artist_names(track))} · {escape(track.genre)}</div>"
+            f"<div class='haru-song-artist'>{escape(track.artists)} · {escape(track.genre)}</div>"
             + (f"<div class='haru-song-reason'>{escape(reason)}</div>" if reason else "")
             + f"<div class='haru-song-links'>{links}</div></div>")
     return f"<div class='haru-songs' aria-label='{escape(t('talk.songs', language))}'>{''.join(cards)}</div>"
