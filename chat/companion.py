@@ -9,8 +9,6 @@ sentence can play while later ones are still being written.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -20,9 +18,11 @@ from chat import safety
 from chat.backends import Backend
 from chat.check import BackendCheck, check_backend
 from chat.prefs import BackendPrefs
+from chat.saving import SaveQueue
+from chat.streaming import FallbackNotice, speak_while_streaming, stream_with_fallback
 from chat.types import (AudioEvent, CheckInEvent, DoneEvent, EmotionEvent, ErrorEvent, NoticeEvent,
-                        ReplyEvent, SavedEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
-from core.errors import ErrorCategory, HaruError
+                        ReplyEvent, SongsEvent, TextDelta, TranscriptEvent, Turn)
+from core.errors import HaruError
 from diary.types import DiaryUnavailableError, EntryDraft, ReportFacts
 from music.session import SongSession
 from music.types import NoSongsError, SongsExhaustedError, Track
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 8000
 SONGS_PER_TURN = 3
 REPORT_LANGUAGE_ENTRIES = 20   # the recent entries whose language an "auto" report follows
-_FINISHED = object()      # a worker of the turn is done
 
 
 class EmptyTurnError(HaruError):
@@ -61,28 +60,9 @@ class SeveralFacesNotice(HaruError):
                          f"얼굴이 {count}개 보여요. 가장 큰 얼굴로 감정을 읽었어요.")
 
 
-class FallbackNotice(HaruError):
-    def __init__(self, failed: str, cause: HaruError) -> None:
-        super().__init__(f"{failed} is not answering ({cause.en}) — Anna answers with the offline model instead.",
-                         f"{failed} 응답이 없어요({cause.ko}). 오프라인 모델로 대신 답할게요.",
-                         category=cause.category)
-
-
-class VoiceUnavailableNotice(HaruError):
-    def __init__(self) -> None:
-        super().__init__("Anna's voice is unavailable right now; the reply is shown as text.",
-                         "지금은 음성을 만들 수 없어 글로만 답해요.", category=ErrorCategory.UNAVAILABLE)
-
-
 class SongsOffError(NoSongsError):
     def __init__(self) -> None:
         super().__init__("Song suggestions are turned off.", "노래 추천이 꺼져 있어요.")
-
-
-class PendingSavedNotice(HaruError):
-    def __init__(self, count: int) -> None:
-        super().__init__(f"The diary is back: {count} earlier entr{'y' if count == 1 else 'ies'} saved.",
-                         f"일기장이 다시 연결됐어요. 보관해 둔 글 {count}개를 저장했어요.")
 
 
 @dataclass
@@ -105,8 +85,7 @@ class Companion:
     face_thumbnail: Callable[[Any, tuple[int, int, int, int]], bytes] | None = None   # set only on opt-in
     listener: Callable[[str | None], Listener] | None = None        # speech.Listener for a live microphone
     song_session: Callable[[], SongSession] | None = None           # one song memory per conversation
-    _pending: list[tuple[int, EntryDraft]] = field(default_factory=list, repr=False)
-    _pending_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _saves: SaveQueue = field(default_factory=SaveQueue, repr=False)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "haru-turn"), repr=False)
 
     # ----------------------------------------------------------------- the turn
@@ -122,6 +101,55 @@ class Companion:
             yield ErrorEvent(TextTooLongError(len(typed)))
             return
 
+        perceived = yield from self._perceive(turn, heard, typed)
+        if perceived is None:
+            return
+        reading, transcript = perceived
+        spoken = transcript.text.strip() if transcript else ""
+        words = "\n".join(part for part in (spoken, typed) if part)
+        if not words:
+            yield ErrorEvent(NothingHeardError())
+            return
+        # "auto": the reply, its voice, the crisis message and the saved record use the language of this turn.
+        settings = turn.prefs.reply.for_words(words, transcript.language if spoken else None)
+        turn = replace(turn, prefs=replace(turn.prefs, reply=settings))
+
+        if safety.detect_crisis(words):
+            yield from self._crisis_turn(turn, reading, spoken, typed)
+            return
+        if safety.needs_check_in(words):
+            yield CheckInEvent(safety.CheckIn())
+
+        feeling = read_feeling(words)
+        songs = yield from self._songs(turn, reading, feeling, shown_songs)
+        prompt = self._prompt(turn, typed, spoken, reading, feeling, songs)
+
+        backend = self._backend_for(turn)
+        reply_parts: list[str] = []
+        voice = self.synthesize_stream if turn.prefs.voice.on else None
+        stream = stream_with_fallback(backend, self.fallback, prompt, reply_parts)
+        for event in speak_while_streaming(stream, voice, turn.prefs.reply.language, self._online(turn)):
+            if isinstance(event, NoticeEvent) and isinstance(event.notice, FallbackNotice):
+                backend = self.fallback   # the diary must record the model that really answered
+            yield event
+        reply = "".join(reply_parts).strip()
+
+        draft = EntryDraft(
+            mode=turn.mode, text=typed, transcript=spoken,
+            face_label=reading.label if reading else None,
+            face_probs=dict(reading.probs) if reading else {},
+            text_emotion=feeling.label if feeling else None, reply=reply,
+            songs=[_song_record(t) for t in songs],
+            settings=self._settings_record(turn, prompt, backend, reading, transcript),
+            face_thumbnail=self._thumbnail(turn, reading),
+            created_at=datetime.now(timezone.utc),   # the turn's time, even if the save is retried later
+        )
+        yield from self._save(turn, draft)
+        yield DoneEvent(reply)
+
+    def _perceive(self, turn: Turn, heard: Transcript | None, typed: str):
+        """The face and the speech of the turn, ``(reading, transcript)`` (None if neither was there), with
+        their events; None when the turn cannot go on (nothing heard and nothing typed)."""
         # Face and speech are independent: run them side by side, never in series.
         face_job = (self._pool.submit(self.read_emotion, turn.image)
                     if turn.image is not None and self.read_emotion is not None else None)
@@ -152,25 +180,10 @@ class Companion:
                 yield NoticeEvent(e)
             else:
                 yield TranscriptEvent(transcript)
+        return reading, transcript
 
-        spoken = transcript.text.strip() if transcript else ""
-        words = "\n".join(part for part in (spoken, typed) if part)
-        if not words:
-            yield ErrorEvent(NothingHeardError())
-            return
-        # "auto": the reply, its voice, the crisis message and the saved record use the language of this turn.
-        settings = turn.prefs.reply.for_words(words, transcript.language if spoken else None)
-        turn = replace(turn, prefs=replace(turn.prefs, reply=settings))
-
-        if safety.detect_crisis(words):
-            yield from self._crisis_turn(turn, reading, spoken, typed)
-            return
-        if safety.needs_check_in(words):
-            yield CheckInEvent(safety.CheckIn())
-
-        feeling = read_feeling(words)
-        text_emotion = feeling.label if feeling else None
-        songs = yield from self._songs(turn, reading, feeling, shown_songs)
+    def _prompt(self, turn: Turn, typed: str, spoken: str, reading: EmotionReading | None,
+                feeling: Feeling | None, songs: list[Track]) -> Prompt:
         context = TurnContext(
             user_text=typed, transcript=spoken, mode=turn.mode,
             face_label=reading.label if reading else None,
@@ -179,28 +192,7 @@ class Companion:
             songs=tuple(f"{t.title} — {t.artist}" for t in songs),
             mood_summary=self._mood_summary(turn),
         )
-        prompt = build(turn.prefs.reply, turn.profile, context, turn.history)
-
-        backend = self._backend_for(turn)
-        reply_parts: list[str] = []
-        for event in self._speak_while_streaming(turn, backend, prompt, reply_parts):
-            if isinstance(event, NoticeEvent) and isinstance(event.notice, FallbackNotice):
-                backend = self.fallback   # the diary must record the model that really answered
-            yield event
-        reply = "".join(reply_parts).strip()
-
-        draft = EntryDraft(
-            mode=turn.mode, text=typed, transcript=spoken,
-            face_label=reading.label if reading else None,
-            face_probs=dict(reading.probs) if reading else {},
-            text_emotion=text_emotion, reply=reply,
-            songs=[_song_record(t) for t in songs],
-            settings=self._settings_record(turn, prompt, backend, reading, transcript),
-            face_thumbnail=self._thumbnail(turn, reading),
-            created_at=datetime.now(timezone.utc),   # the turn's time, even if the save is retried later
-        )
-        yield from self._save(turn, draft)
-        yield DoneEvent(reply)
+        return build(turn.prefs.reply, turn.profile, context, turn.history)
 
     def prime(self, profile: Profile, settings: CompanionSettings) -> None:
         """Let a backend that can (the embedded one) read this person's fixed prompt ahead of time."""
@@ -230,7 +222,7 @@ class Companion:
         prompt = build_report(settings, facts.name, facts.period, facts.text)
         parts: list[str] = []
         try:
-            for item in self._stream_with_fallback(self.backend, prompt, parts):
+            for item in stream_with_fallback(self.backend, self.fallback, prompt, parts):
                 if isinstance(item, ErrorEvent):
                     log.warning("report writing failed: %s", item.error.en)
                     return ""
@@ -295,95 +287,8 @@ class Companion:
             return self.backend
         return self.backend_factory(turn.prefs.backend)
 
-    def _speak_while_streaming(self, turn: Turn, backend: Backend, prompt: Prompt,
-                               reply_parts: list[str]) -> Iterator[ReplyEvent]:
-        """Text deltas and voice clips, each as soon as it exists.
-
-        The reply streams in one thread and finished sentences are voiced in another; this generator
-        yields from both. (Yielding audio only between text deltas held the first clip back until the
-        next delta: with the offline model, the next sentence, a second or more later.)
-        """
-        voice = turn.prefs.voice.on and self.synthesize_stream is not None
-        events: queue.Queue = queue.Queue()
-        text_in: queue.Queue | None = queue.Queue() if voice else None
-        stop = threading.Event()
-        workers = [threading.Thread(target=self._reply_worker, name="haru-reply", daemon=True,
-                                    args=(backend, prompt, reply_parts, events, text_in, stop))]
-        if text_in is not None:
-            workers.append(threading.Thread(target=self._voice_worker, name="haru-tts", daemon=True,
-                                            args=(text_in, events, turn.prefs.reply.language, self._online(turn))))
-        for worker in workers:
-            worker.start()
-        running = len(workers)
-        try:
-            while running:
-                item = events.get()
-                if item is _FINISHED:
-                    running -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                else:
-                    yield item
-        finally:
-            stop.set()    # if the consumer went away, the reply worker stops the model at its next delta
-
-    def _reply_worker(self, backend: Backend, prompt: Prompt, reply_parts: list[str], events: queue.Queue,
-                      text_in: queue.Queue | None, stop: threading.Event) -> None:
-        stream = self._stream_with_fallback(backend, prompt, reply_parts)
-        try:
-            for item in stream:
-                if stop.is_set():
-                    break
-                if isinstance(item, NoticeEvent | ErrorEvent):
-                    events.put(item)
-                    continue
-                events.put(TextDelta(item))
-                if text_in is not None:
-                    text_in.put(item)
-        except BaseException as e:    # re-raised in the consumer's thread, as if nothing ran elsewhere
-            events.put(e)
-        finally:
-            stream.close()
-            if text_in is not None:
-                text_in.put(None)
-            events.put(_FINISHED)
-
-    def _stream_with_fallback(self, backend: Backend, prompt: Prompt, reply_parts: list[str]):
-        """Text deltas from ``backend``; if it fails before any text, a notice and then the fallback's."""
-        current = backend
-        while True:
-            try:
-                for delta in current.stream(prompt):
-                    reply_parts.append(delta)
-                    yield delta
-                return
-            except HaruError as e:
-                if reply_parts or self.fallback is None or current is self.fallback \
-                        or e.category == ErrorCategory.BAD_INPUT:
-                    yield ErrorEvent(e)
-                    return
-                log.warning("backend %s failed (%s); falling back to %s", current.name, e.category.value,
-                            self.fallback.name)
-                yield NoticeEvent(FallbackNotice(current.name, e))
-                current = self.fallback
-
     def _online(self, turn: Turn) -> bool:
         return self.online_tts and turn.prefs.voice.online
-
-    def _voice_worker(self, text_in: queue.Queue, events: queue.Queue, language: str, online: bool) -> None:
-        def deltas():
-            while (item := text_in.get()) is not None:
-                yield item
-        try:
-            for clip in self.synthesize_stream(deltas(), language, online=online):
-                events.put(AudioEvent(clip))
-        except HaruError as e:
-            events.put(NoticeEvent(e))
-        except Exception:
-            log.exception("speech synthesis failed")
-            events.put(NoticeEvent(VoiceUnavailableNotice()))
-        finally:
-            events.put(_FINISHED)
 
     def _crisis_turn(self, turn: Turn, reading: EmotionReading | None, spoken: str, typed: str):
         reply = safety.crisis_reply(turn.prefs.reply.language, turn.profile.name)
@@ -406,37 +311,12 @@ class Companion:
     def _save(self, turn: Turn, draft: EntryDraft) -> Iterator[ReplyEvent]:
         if self.store is None or turn.user_id is None:
             return
-        flushed = self._flush_pending()
-        if flushed:
-            yield NoticeEvent(PendingSavedNotice(flushed))
-        try:
-            entry = self.store.save_entry(turn.user_id, draft)
-        except DiaryUnavailableError as e:
-            # Keep the turn; it is written as soon as the database answers again.
-            with self._pending_lock:
-                self._pending.append((turn.user_id, draft))
-            yield ErrorEvent(e)
-            return
-        yield SavedEvent(entry)
-
-    def _flush_pending(self) -> int:
-        with self._pending_lock:
-            waiting, self._pending = self._pending, []
-        saved = 0
-        for i, (user_id, draft) in enumerate(waiting):
-            try:
-                self.store.save_entry(user_id, draft)
-                saved += 1
-            except DiaryUnavailableError:
-                with self._pending_lock:
-                    self._pending[:0] = waiting[i:]
-                break
-        return saved
+        yield from self._saves.save(self.store, turn.user_id, draft)
 
     @property
     def pending_entries(self) -> int:
-        with self._pending_lock:
-            return len(self._pending)
+        """Turns kept back while the diary was unreachable, saved before the next turn's entry."""
+        return len(self._saves)
 
     def _settings_record(self, turn: Turn, prompt: Prompt, backend: Backend,
                          reading: EmotionReading | None, transcript: Transcript | None) -> dict:

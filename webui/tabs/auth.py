@@ -74,7 +74,8 @@ class AuthHandlers(HandlersBase):
         session = replace(session, conversation=chat.Conversation.resumed(self.companion, today_entries))
         # Reading the person's fixed prompt now makes their first reply start sooner.
         threading.Thread(target=self.companion.prime, name="haru-prime", daemon=True,
-                         args=(chat.Profile(session.name, session.intro), session.turn_prefs(self.config).reply)).start()
+                         args=(chat.Profile(session.name, session.intro),
+                               session.turn_prefs(self.config).reply)).start()
         return (session, gr.update(visible=False), gr.update(visible=True), gr.update(visible=True),
                 t("app.hello", session.language, name=session.name), "", "")
 
