@@ -40,7 +40,7 @@ def test_student_starts_as_the_teachers_layers(tmp_path):
     """The DeiT student copies the teacher's layers, norm and head; same size and depth -> same layer outputs."""
     from transformers import AutoModelForImageClassification
 
-    from training.vision.train import make_student
+    from training.vision.student import make_student
 
     teacher = AutoModelForImageClassification.from_pretrained(tiny_vit(tmp_path / "init")).eval()
     student = make_student(teacher, layers=2, size=28).eval()
@@ -60,7 +60,7 @@ def test_student_starts_as_the_teachers_layers(tmp_path):
 def test_augment_is_reproducible_and_in_range():
     import numpy as np
 
-    from training.vision.train import augment
+    from training.vision.mixture import augment
 
     faces = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (6, 48, 48, 3), dtype=np.uint8))
     a84, a70 = augment(faces, (84, 70), torch.Generator().manual_seed(5))

@@ -1,7 +1,7 @@
 """The one place that turns 48x48 grey faces into model input.
 
 Inference and training's evaluation go through here, and training's
-augmentation (``training.vision.train.augment``) ends in the same form, so the model
+augmentation (``training.vision.mixture.augment``) ends in the same form, so the model
 always sees faces the same way: FER2013's 48x48 crops, upsampled bilinearly to
 the model's size, as ``grey / 255`` in one channel (the ImageNet normalisation
 is folded into the patch embedding by ``convert_dinov2``).

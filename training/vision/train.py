@@ -4,7 +4,7 @@ Teacher: continue from a ViT (the shipped one or a converted DINOv2) on FER2013
 ``Training`` (FER+ vote distributions as targets) mixed with the *training
 subjects* of CK+48, JAFFE and faces_real (``training/vision/splits.json``; the held-out
 subjects are never read here), each posed set class-balanced, with
-augmentation towards camera photos (``augment``).
+augmentation towards camera photos (``training.vision.mixture.augment``).
 
 Student (``--student-of TEACHER``): a ``DeiTForImageClassificationWithTeacher``
 with fewer layers and a smaller input, initialised from the teacher's layers,
@@ -45,118 +45,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from training.vision.data import FerSplit, load_fer
-from training.vision.pack import load_pack, posed_training_crops
+from training.vision.checkpoint import load_checkpoint, save_checkpoint
+from training.vision.data import FerSplit
+from training.vision.mixture import TrainData, augment, build_data
+from training.vision.student import make_student
 from vision.preprocess import to_input
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainData:
-    images: torch.Tensor    # (N, 48, 48, 3) uint8; FER faces are grey in all three channels
-    targets: torch.Tensor   # (N, 7) float32 distributions
-    weights: torch.Tensor   # (N,) float64 sampling weights
-    public: FerSplit        # PublicTest, for the FER+ majority score during training
-
-
-def mix_weights(fer_votes: np.ndarray, posed_labels: np.ndarray, posed_source: np.ndarray, *,
-                posed_share: float, fer_balance: float) -> np.ndarray:
-    """Sampling weights: FER rows by ``prior(top vote) ** -fer_balance``; each posed set class-balanced, the
-    posed sets together ``posed_share`` of all draws, shared between sets by their size."""
-    top = fer_votes.argmax(1)
-    prior = np.bincount(top, minlength=fer_votes.shape[1]) / len(top)
-    fer_w = prior[top] ** -fer_balance
-    fer_w /= fer_w.sum()
-    posed_w = np.zeros(len(posed_labels))
-    for s in np.unique(posed_source):
-        in_set = posed_source == s
-        counts = np.bincount(posed_labels[in_set], minlength=fer_votes.shape[1])
-        posed_w[in_set] = in_set.sum() / counts[posed_labels[in_set]] / len(np.unique(posed_labels[in_set]))
-    if posed_w.sum() > 0 and posed_share > 0:
-        posed_w *= posed_share / posed_w.sum()
-        fer_w *= 1 - posed_share
-    else:
-        posed_w[:] = 0
-    return np.concatenate([fer_w, posed_w])
-
-
-def build_data(args, device: torch.device) -> TrainData:
-    if args.pack:
-        packed = load_pack(args.pack)
-        tr, pt = packed["Training"], packed["PublicTest"]
-
-        def split(d):
-            return FerSplit(d["images"], d["fer_labels"].astype(np.int64), d["votes"].astype(np.float32),
-                            d["extra"].astype(np.float32), d["rows"].astype(np.int64))
-        fer, public = split(tr), split(pt)
-        posed_rgb, posed_labels, posed_source = (packed["posed"][k] for k in ("rgb", "labels", "source"))
-    else:
-        fer = load_fer("Training")
-        fer = fer.subset(fer.trainable())
-        public = load_fer("PublicTest")
-        posed_rgb, posed_labels, posed_source = posed_training_crops()
-    if args.limit_rows:  # CPU smoke tests
-        fer = fer.subset(np.arange(len(fer)) < args.limit_rows)
-        public = public.subset(np.arange(len(public)) < args.limit_rows)
-    n_classes = fer.votes.shape[1]
-    smooth = np.full((len(posed_labels), n_classes), args.label_smoothing / n_classes, np.float32)
-    smooth[np.arange(len(posed_labels)), posed_labels.astype(np.int64)] += 1 - args.label_smoothing
-    votes = fer.votes / fer.votes.sum(1, keepdims=True)
-    images = np.concatenate([np.repeat(fer.images[..., None], 3, -1), posed_rgb])
-    weights = mix_weights(fer.votes, posed_labels.astype(np.int64), posed_source, posed_share=args.posed_share,
-                          fer_balance=args.fer_balance)
-    log.info("training data: %d FER rows, %d posed rows (share %.2f)", len(fer), len(posed_labels),
-             args.posed_share)
-    return TrainData(torch.from_numpy(images).to(device), torch.from_numpy(np.concatenate([votes, smooth])).to(device),
-                     torch.from_numpy(weights).to(device), public)
-
-
-def augment(rgb: torch.Tensor, sizes: tuple[int, ...], generator: torch.Generator, *, max_rotate_deg: float = 15.0,
-            scale: tuple[float, float] = (0.85, 1.15), max_shift: float = 0.08, brightness: float = 0.15,
-            contrast: tuple[float, float] = (0.7, 1.3), gamma: tuple[float, float] = (0.7, 1.4),
-            p_lowres: float = 0.3, p_noise: float = 0.3) -> list[torch.Tensor]:
-    """Camera-photo augmentation of (N, 48, 48, 3) uint8 faces, one result per size in ``sizes``, all of the
-    same random draw (teacher and student see the same face).
-
-    Grey conversion with random channel weights (half the time the standard ones), a resolution drop
-    (down to 14-40 px and back) for a random part of the batch, one affine warp (flip, rotation, zoom,
-    shift, as detector jitter), gamma, brightness, contrast and sensor noise.
-    """
-    n, dev = len(rgb), rgb.device
-
-    def uniform(lo: float, hi: float, shape=(n,)) -> torch.Tensor:
-        return lo + (hi - lo) * torch.rand(shape, generator=generator, device=dev)
-
-    x = rgb.permute(0, 3, 1, 2).float().div_(255)
-    standard = torch.tensor([0.299, 0.587, 0.114], device=dev).expand(n, 3)
-    mix = uniform(0.1, 1.0, (n, 3))
-    mix = torch.where(uniform(0, 1)[:, None] < 0.5, standard, mix / mix.sum(1, keepdim=True))
-    x = (x * mix[:, :, None, None]).sum(1, keepdim=True)
-    low = uniform(0, 1) < p_lowres
-    side = int(uniform(14, 40, (1,)).item())
-    small = F.interpolate(F.interpolate(x, size=(side, side), mode="area"), size=(48, 48), mode="bilinear",
-                          align_corners=False)
-    x = torch.where(low[:, None, None, None], small, x)
-    angle = uniform(-max_rotate_deg, max_rotate_deg) * math.pi / 180
-    zoom = uniform(*scale)
-    flip = torch.where(uniform(0, 1) < 0.5, -1.0, 1.0)
-    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
-    theta = torch.stack([torch.stack([cos * flip, -sin, uniform(-max_shift, max_shift) * 2], 1),
-                         torch.stack([sin * flip, cos, uniform(-max_shift, max_shift) * 2], 1)], 1)
-    g = uniform(*gamma).view(n, 1, 1, 1)
-    gain = uniform(*contrast).view(n, 1, 1, 1)
-    shift = uniform(-brightness, brightness).view(n, 1, 1, 1)
-    noise_std = torch.where(uniform(0, 1) < p_noise, uniform(0, 0.04), 0.0).view(n, 1, 1, 1)
-    outs = []
-    for size in sizes:
-        grid = F.affine_grid(theta, [n, 1, size, size], align_corners=False)
-        out = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-        out = out.clamp(1e-4, 1).pow(g)
-        mean = out.mean(dim=(1, 2, 3), keepdim=True)
-        noise = torch.randn(out.shape, generator=generator, device=dev) * noise_std
-        outs.append(((out - mean) * gain + mean + shift + noise).clamp_(0, 1))
-    return outs
 
 
 def param_groups(model, lr: float, layer_decay: float, weight_decay: float) -> list[dict]:
@@ -178,52 +73,6 @@ def param_groups(model, lr: float, layer_decay: float, weight_decay: float) -> l
                            "weight_decay": 0.0 if no_decay else weight_decay}
         groups[key]["params"].append(p)
     return list(groups.values())
-
-
-def _copy(dst: torch.nn.Module, src: torch.nn.Module) -> None:
-    """Copy parameters in module order (transformers versions name the same ViT/DeiT parts differently)."""
-    pairs = list(zip(dst.state_dict().values(), src.state_dict().values(), strict=True))
-    for d, s in pairs:
-        if d.shape != s.shape:
-            raise ValueError(f"student/teacher shapes differ: {tuple(d.shape)} vs {tuple(s.shape)}")
-    with torch.no_grad():
-        for d, s in pairs:
-            d.copy_(s)
-
-
-def _layers(backbone) -> torch.nn.ModuleList:
-    return backbone.layers if hasattr(backbone, "layers") else backbone.encoder.layer
-
-
-def make_student(teacher, layers: int, size: int):
-    """A DeiT (class + distillation token) copying ``teacher``'s patch embedding, evenly spaced layers, final
-    norm and head (both heads); both tokens start as the class token; position embeddings resized to the
-    smaller patch grid."""
-    from transformers import DeiTConfig, DeiTForImageClassificationWithTeacher
-
-    tc = teacher.config
-    config = DeiTConfig(hidden_size=tc.hidden_size, num_hidden_layers=layers, num_attention_heads=tc.num_attention_heads,
-                        intermediate_size=tc.intermediate_size, hidden_act=tc.hidden_act, layer_norm_eps=tc.layer_norm_eps,
-                        image_size=size, patch_size=tc.patch_size, num_channels=tc.num_channels, qkv_bias=tc.qkv_bias,
-                        num_labels=tc.num_labels, id2label=tc.id2label, label2id=tc.label2id)
-    student = DeiTForImageClassificationWithTeacher(config)
-    t, s = teacher.vit, student.deit
-    picked = np.linspace(0, tc.num_hidden_layers - 1, layers).round().astype(int)
-    for i, j in enumerate(picked):
-        _copy(_layers(s)[i], _layers(t)[j])
-    _copy(s.embeddings.patch_embeddings, t.embeddings.patch_embeddings)
-    _copy(s.layernorm, t.layernorm)
-    _copy(student.cls_classifier, teacher.classifier)
-    _copy(student.distillation_classifier, teacher.classifier)
-    pos = t.embeddings.position_embeddings.detach()
-    old, new = round(math.sqrt(pos.shape[1] - 1)), size // tc.patch_size
-    grid = pos[:, 1:].reshape(1, old, old, -1).permute(0, 3, 1, 2)
-    grid = F.interpolate(grid, size=(new, new), mode="bicubic", align_corners=False).permute(0, 2, 3, 1)
-    with torch.no_grad():
-        s.embeddings.cls_token.copy_(t.embeddings.cls_token)
-        s.embeddings.distillation_token.copy_(t.embeddings.cls_token)
-        s.embeddings.position_embeddings.copy_(torch.cat([pos[:, :1], pos[:, :1], grid.reshape(1, new * new, -1)], 1))
-    return student
 
 
 def soft_ce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -249,31 +98,50 @@ def evaluate_public(model, public: FerSplit, device: torch.device, bf16: bool) -
             "fer2013_acc": float((pred == public.fer_labels).mean())}
 
 
-def save_atomic(obj, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)
-
-
-def rng_states() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
-
-
-def set_rng_states(states: dict) -> None:
-    torch.set_rng_state(states["torch"])
-    np.random.set_state(states["numpy"])
-    random.setstate(states["python"])
-
-
 def lr_factor(step: int, warmup: int, total: int | None) -> float:
     if step < warmup or total is None:
         return (min(step, warmup - 1) + 1) / warmup
     return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
 
 
-def train(args) -> dict:
+@dataclass
+class Run:
+    """Everything one training run carries between steps; ``state`` is the part saved in the checkpoint."""
+    args: argparse.Namespace
+    device: torch.device
+    bf16: bool
+    out: Path
+    data: TrainData
+    model: torch.nn.Module
+    teacher: torch.nn.Module | None
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    state: dict
+
+    @property
+    def last(self) -> Path:
+        return self.out / "last.pt"
+
+
+def epoch_steps(args, n_images: int) -> int:
+    return int(args.epochs * n_images / args.batch_size)
+
+
+def load_models(args, device: torch.device) -> tuple[torch.nn.Module, torch.nn.Module | None]:
+    """The model to train, on ``device``, and the frozen teacher when distilling (else None)."""
     from transformers import AutoModelForImageClassification
 
+    teacher = None
+    if args.student_of:
+        teacher = AutoModelForImageClassification.from_pretrained(args.student_of, dtype=torch.float32).to(device).eval()
+        model = make_student(teacher, args.student_layers, args.student_size)
+    else:
+        model = AutoModelForImageClassification.from_pretrained(args.init, dtype=torch.float32)
+    return model.to(device), teacher
+
+
+def start(args) -> Run:
+    """Seed, load the data and models, and build the optimiser and schedule; resume from ``last.pt`` if present."""
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           "cpu" if args.device == "auto" else args.device)
@@ -284,97 +152,102 @@ def train(args) -> dict:
     np.random.seed(args.seed)
     random.seed(args.seed)
     data = build_data(args, device)
-
-    teacher = None
-    last = out / "last.pt"
-    if args.student_of:
-        teacher = AutoModelForImageClassification.from_pretrained(args.student_of, dtype=torch.float32).to(device).eval()
-        model = make_student(teacher, args.student_layers, args.student_size)
-    else:
-        model = AutoModelForImageClassification.from_pretrained(args.init, dtype=torch.float32)
-    model.to(device)
-    sizes = (model.config.image_size,) + ((teacher.config.image_size,) if teacher is not None else ())
+    model, teacher = load_models(args, device)
     optimizer = torch.optim.AdamW(param_groups(model, args.lr, args.layer_decay, args.weight_decay),
                                   betas=(0.9, 0.999))
     state = {"step": 0, "best": -1.0, "history": [], "total": args.total_steps or None}
     if not state["total"] and not args.budget_minutes:
-        state["total"] = int(args.epochs * len(data.images) / args.batch_size)
+        state["total"] = epoch_steps(args, len(data.images))
+    # the lambda reads state["total"] at each step: a budgeted run fixes it after warm-up timing
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: lr_factor(step, args.warmup_steps, state["total"]))
-    if last.exists():
-        ckpt = torch.load(last, map_location=device, weights_only=False)
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        set_rng_states({k: v.cpu() if torch.is_tensor(v) else v for k, v in ckpt["rng"].items()})
-        state.update(ckpt["state"])
+    run = Run(args, device, bf16, out, data, model, teacher, optimizer, scheduler, state)
+    if run.last.exists():
+        load_checkpoint(run.last, device, model, optimizer, scheduler, state)
         log.info("resumed at step %d of %s", state["step"], state["total"])
+    return run
 
-    def checkpoint() -> None:
-        save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                     "scheduler": scheduler.state_dict(), "rng": rng_states(), "state": state}, last)
 
-    def eval_and_keep() -> None:
-        metrics = evaluate_public(model, data.public, device, bf16)
-        metrics["step"] = state["step"]
-        state["history"].append(metrics)
-        log.info("step %d PublicTest FER+ %.4f FER2013 %.4f", state["step"], metrics["ferplus_acc"],
-                 metrics["fer2013_acc"])
-        if metrics["ferplus_acc"] > state["best"]:
-            state["best"] = metrics["ferplus_acc"]
-            model.save_pretrained(out / "best")
-            (out / "best" / "metrics.json").write_text(json.dumps(metrics, indent=2))
-        (out / "history.json").write_text(json.dumps(state["history"], indent=2))
-        model.train()
+def train_step(run: Run) -> torch.Tensor:
+    """One optimiser step on the batch and augmentation of ``(seed, step)``; returns the loss."""
+    args, state, model, teacher = run.args, run.state, run.model, run.teacher
+    step = state["step"]
+    sizes = (model.config.image_size,) + ((teacher.config.image_size,) if teacher is not None else ())
+    gen = torch.Generator(run.device).manual_seed(args.seed * 1_000_003 + step)
+    batch = torch.multinomial(run.data.weights, args.batch_size, replacement=True, generator=gen)
+    inputs = augment(run.data.images[batch], sizes, gen)
+    targets = run.data.targets[batch]
+    with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.bf16):
+        output = model(pixel_values=inputs[0])
+        if teacher is not None:
+            with torch.no_grad():
+                teacher_probs = teacher(pixel_values=inputs[1]).logits.float().softmax(1)
+    if teacher is None:
+        loss = soft_ce(output.logits, targets)
+    else:
+        loss = 0.5 * soft_ce(output.cls_logits, targets) + 0.5 * soft_ce(output.distillation_logits, teacher_probs)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+    run.optimizer.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    run.scheduler.step()
+    state["step"] = step + 1
+    return loss
 
+
+def fix_budget(run: Run, timer: float | None) -> float | None:
+    """Budgeted run: time steps 10..30 (after the first kernels are built), then fix the total; returns the timer."""
+    args, state = run.args, run.state
+    if state["step"] == 10:
+        return time.monotonic()
+    if state["step"] == 30:
+        per_step = (time.monotonic() - timer) / 20
+        state["total"] = max(args.warmup_steps + 1, int(args.budget_minutes * 60 / per_step))
+        if args.epochs:
+            state["total"] = min(state["total"], epoch_steps(args, len(run.data.images)))
+        log.info("%.1f ms/step: %d steps fit in %.1f minutes", per_step * 1000, state["total"], args.budget_minutes)
+    return timer
+
+
+def eval_and_keep(run: Run) -> None:
+    """Score PublicTest, append it to the history and keep the best model so far in ``best/``."""
+    state, out = run.state, run.out
+    metrics = evaluate_public(run.model, run.data.public, run.device, run.bf16)
+    metrics["step"] = state["step"]
+    state["history"].append(metrics)
+    log.info("step %d PublicTest FER+ %.4f FER2013 %.4f", state["step"], metrics["ferplus_acc"], metrics["fer2013_acc"])
+    if metrics["ferplus_acc"] > state["best"]:
+        state["best"] = metrics["ferplus_acc"]
+        run.model.save_pretrained(out / "best")
+        (out / "best" / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (out / "history.json").write_text(json.dumps(state["history"], indent=2))
+    run.model.train()
+
+
+def train(args) -> dict:
+    run = start(args)
+    state, out = run.state, run.out
     last_save = t0 = time.monotonic()
     seen, timer = 0, None
-    model.train()
+    run.model.train()
     while state["total"] is None or state["step"] < min(state["total"], args.stop_at_step or state["total"]):
-        step = state["step"]
-        gen = torch.Generator(device).manual_seed(args.seed * 1_000_003 + step)
-        batch = torch.multinomial(data.weights, args.batch_size, replacement=True, generator=gen)
-        inputs = augment(data.images[batch], sizes, gen)
-        targets = data.targets[batch]
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            output = model(pixel_values=inputs[0])
-            if teacher is not None:
-                with torch.no_grad():
-                    teacher_probs = teacher(pixel_values=inputs[1]).logits.float().softmax(1)
-        if teacher is None:
-            loss = soft_ce(output.logits, targets)
-        else:
-            loss = 0.5 * soft_ce(output.cls_logits, targets) + 0.5 * soft_ce(output.distillation_logits, teacher_probs)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        scheduler.step()
-        state["step"] = step + 1
+        loss = train_step(run)
         seen += args.batch_size
-        if state["total"] is None:  # budgeted: time steps 10..30 (after the first kernels are built), then fix the total
-            if state["step"] == 10:
-                timer = time.monotonic()
-            elif state["step"] == 30:
-                per_step = (time.monotonic() - timer) / 20
-                state["total"] = max(args.warmup_steps + 1, int(args.budget_minutes * 60 / per_step))
-                if args.epochs:
-                    state["total"] = min(state["total"], int(args.epochs * len(data.images) / args.batch_size))
-                log.info("%.1f ms/step: %d steps fit in %.1f minutes", per_step * 1000, state["total"],
-                         args.budget_minutes)
+        if state["total"] is None:
+            timer = fix_budget(run, timer)
         if state["step"] % args.log_every == 0:
             log.info("step %d/%s loss %.4f lr %.2e %.0f img/s", state["step"], state["total"], loss.item(),
-                     scheduler.get_last_lr()[-1], seen / (time.monotonic() - t0))
+                     run.scheduler.get_last_lr()[-1], seen / (time.monotonic() - t0))
         if state["step"] % args.eval_every == 0 or state["step"] == state["total"]:
-            eval_and_keep()
+            eval_and_keep(run)
         done = state["step"] == state["total"]
         stopping = state["step"] == args.stop_at_step or (
             args.max_minutes and time.monotonic() - t0 > args.max_minutes * 60)
         if time.monotonic() - last_save > args.checkpoint_minutes * 60 or done or stopping:
-            checkpoint()
+            save_checkpoint(run.last, run.model, run.optimizer, run.scheduler, state)
             last_save = time.monotonic()
         if done:
-            model.save_pretrained(out / "final")
+            run.model.save_pretrained(out / "final")
             (out / "final" / "metrics.json").write_text(json.dumps(state["history"][-1], indent=2))
         if stopping and not done:
             log.info("stopping at step %d; run again to resume", state["step"])
