@@ -20,7 +20,7 @@ import re
 
 from prompts.render import templates
 from core.errors import HaruError
-from words import CONFIDENT_THRESHOLD, sounds_like_crisis
+from words import sounds_like_crisis, sure_of_crisis
 
 __all__ = ["CheckIn", "HELPLINE_KR", "crisis_reply", "detect_crisis", "matches_patterns", "needs_check_in",
            "system_rule"]
@@ -70,10 +70,11 @@ _EN_EXCEPT_RE = re.compile("|".join(_EN_EXCEPTIONS))
 
 def detect_crisis(text: str) -> bool:
     """True when the words speak of self-harm or suicide (Korean or English): a pattern, or the classifier
-    when it is sure (:data:`words.CONFIDENT_THRESHOLD`). Then Anna sends only the crisis reply."""
+    when it is sure and the words read unhappy (:func:`words.sure_of_crisis`). Then Anna sends only the
+    crisis reply."""
     if not text or not text.strip():
         return False
-    return matches_patterns(text) or sounds_like_crisis(text, CONFIDENT_THRESHOLD)
+    return matches_patterns(text) or sure_of_crisis(text)
 
 
 def needs_check_in(text: str) -> bool:

@@ -71,6 +71,24 @@ def test_everyday_words_the_recall_first_threshold_flags_still_get_an_ordinary_r
     assert not detect_crisis(text)
 
 
+# Plain wishes, written before the unhappy-words bar was chosen and never used to choose it.
+WISHES = ["Now I want a car.", "What should I buy next?", "I want a new phone.", "나 이제 차 사고 싶어.", "떡볶이 먹고 싶어.",
+          "여행 가고 싶다.", "집에 가고 싶어.", "I want to go home.", "I want pizza tonight.", "빨리 방학했으면 좋겠다.",
+          "I want to sleep all day.", "그냥 쉬고 싶어.", "새 신발 사고 싶어요.", "I want to learn guitar.", "주말에 영화 보고 싶어."]
+
+
+def test_plain_wishes_keep_annas_reply():
+    """The classifier alone gave 13 of these the crisis reply ("want" sounds like its passive wishes); with the
+    unhappy-words bar 2 remain (docs/words.md). They may still get the check-in beside the reply."""
+    replaced = [t for t in WISHES if detect_crisis(t)]
+    assert len(replaced) <= 2, replaced
+
+
+def test_the_wish_that_is_a_crisis_still_gets_the_crisis_reply():
+    for text in ("이제 그만 쉬고 싶어. 영원히.", "I just want to disappear forever.", "I want to die."):
+        assert detect_crisis(text), text
+
+
 def test_one_dark_sentence_in_a_long_diary_entry_is_found():
     entry = ("Work was busy today. I had lunch with Jae and we talked about the trip. The weather was nice. "
              "I finished the report before six. I've already decided tonight is my last night. "

@@ -16,3 +16,8 @@ class Feeling:
     confidence: float                # probs[label]
     mixed: bool = False              # one clause reads happy and another unhappy ("..., but ...")
     closing: int = 0                 # when mixed: +1 / -1 if the last clause reads happy / unhappy
+
+    @property
+    def unhappy(self) -> float:
+        """How much of the feeling is angry, disgusted, afraid or sad."""
+        return sum(self.probs[label] for label in ("angry", "disgust", "fear", "sad"))

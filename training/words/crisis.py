@@ -11,13 +11,16 @@ patterns do not flag are added as extra negatives, so ordinary chatter stays qui
 from __future__ import annotations
 
 import argparse
+import json
 
 import numpy as np
 
 from chat.safety import matches_patterns
-from training.words.data import crisis_bank, goemotions, kote
+from training.words.data import BANK, crisis_bank, goemotions, kote
 from training.words.fit import train_softmax, vectors
-from words.crisis import WEIGHTS, _classifier, is_idiom, sounds_like_crisis
+from words.crisis import CONFIDENT_THRESHOLD, WEIGHTS, _classifier, is_idiom, sounds_like_crisis
+from words.feelings import feeling_probs
+from words.types import LABELS
 
 SEED = 16
 TARGET_RECALL = 0.97      # per language, on out-of-fold training scores
@@ -76,11 +79,33 @@ def report(name: str, rows: list[dict], flagged: np.ndarray) -> None:
               f"false positives {flagged[other].mean():.3f} ({flagged[other].sum()}/{other.sum()})")
 
 
+def unhappy_gate_table(gates=(0.0, 0.2, 0.25, 0.3, 0.35, 0.4)) -> None:
+    """How the crisis reply's unhappy-words bar trades train-split crises against the team's plain wishes
+    (``words/data/wishes.jsonl``, never in the bank): the smallest bar that quiets 85 % of wishes ships."""
+    train = crisis_bank("train")
+    with open(BANK / "wishes.jsonl", encoding="utf-8") as f:
+        wishes = [json.loads(line)["text"] for line in f]
+    unhappy = [LABELS.index(label) for label in ("angry", "disgust", "fear", "sad")]
+    groups = {"train crises": [r["text"] for r in train if r["label"] == 1],
+              "train negatives": [r["text"] for r in train if r["label"] == 0], "wishes": wishes}
+    for gate in gates:
+        rates = []
+        for name, texts in groups.items():
+            sure = np.array([sounds_like_crisis(t, CONFIDENT_THRESHOLD) for t in texts])
+            sure &= feeling_probs(texts)[:, unhappy].sum(axis=1) >= gate
+            rates.append(f"{name} {(np.array([matches_patterns(t) for t in texts]) | sure).mean():.3f}")
+        print(f"unhappy >= {gate:.2f}: crisis reply " + ", ".join(rates))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training.words.crisis", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--general", type=int, default=3000, help="everyday negatives (half per language)")
+    parser.add_argument("--unhappy-gates", action="store_true", help="only print the crisis reply's unhappy-bar table")
     args = parser.parse_args(argv)
+    if args.unhappy_gates:
+        unhappy_gate_table()
+        return
     train = crisis_bank("train")
     texts = [r["text"] for r in train]
     labels = np.array([r["label"] for r in train])
