@@ -163,6 +163,10 @@ def _messages(flavour: str, settings: CompanionSettings, profile: Profile, turn:
               history: tuple[Message, ...], chars: int,
               feeling: Feeling | None) -> tuple[tuple[Message, ...], list[str]]:
     t = templates(flavour, settings.language)
+    if flavour == "local":
+        # A 1.5B model weaves the self-introduction into every reply (the cat, the night shift), whatever
+        # the turn is about: it gets the person's name and this turn only (docs/prompts.md).
+        profile = Profile(profile.name)
     name = _clean_name(profile.name, t["anonymous"])
     context, notes = _context_lines(t, name, profile, turn, feeling)
     messages = [Message("system", _system(t, settings, name, chars, turn.mode, context))]
@@ -193,6 +197,8 @@ def build(settings: CompanionSettings, profile: Profile, turn: TurnContext,
         language=settings.language, target_chars=chars, mode=turn.mode, notes=tuple(notes),
         local_messages=local_messages,
         fallback_reply=templates("full", settings.language)["fallback"][settings.attitude],
+        known="\n".join([profile.name, profile.intro, turn.transcript, turn.user_text, turn.mood_summary,
+                         *turn.songs, *(m.content for m in kept)]),
     )
 
 

@@ -98,3 +98,6 @@ class Prompt:
     local_messages: tuple[Message, ...] = field(default=())
     # A safe reply in the right language and tone for when a model's output fails every check.
     fallback_reply: str = ""
+    # What the person has said or been shown (name, self-introduction, words, earlier turns, songs): a small
+    # model's reply may name only the people, places and events found here.
+    known: str = ""

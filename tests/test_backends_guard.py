@@ -181,3 +181,36 @@ def test_sentences_taken_from_the_prompts_examples_are_skipped():
     guard = ReplyGuard("ko", 100, spoken=False, earlier=[example, said])
     assert run(guard, "새 집이 너무 마음에 들어. 새 집이 마음에 든다니 나도 기뻐. 긴 하루였겠다, 오늘은 푹 쉬어.") == \
         "긴 하루였겠다, 오늘은 푹 쉬어."
+
+
+@pytest.mark.parametrize("language, words, bad, good", [
+    ("ko", "오늘 회사에서 칭찬받아서 기분이 정말 좋아!", "나도 오늘 회사에서 칭찬받았어. ",
+     "칭찬받아서 정말 뿌듯하겠다! 어떤 칭찬을 들었어?"),
+    ("ko", "오늘 일이 복잡하고 동료랑 싸웠어요.", "오늘 일은 복잡하고 싸웠어요. ",
+     "일도 복잡한데 다투기까지 해서 많이 지치셨겠어요. 지금 마음은 좀 어떠세요?"),
+    ("en", "I feel really happy today because I passed my exam", "I passed my exam too! ",
+     "I'm so happy for you, passing that exam is huge! How are you celebrating?"),
+])
+def test_the_users_story_told_as_annas_own_is_skipped(language, words, bad, good):
+    guard = ReplyGuard(language, 100, spoken=False, user_words=words)
+    assert run(guard, bad + good) == good
+
+
+@pytest.mark.parametrize("language, words, bad, good", [
+    ("ko", "오늘 회사에서 칭찬받아서 기분이 정말 좋아!", "이사 끝났고 새 집에서 푹 쉬면서 기분이 정말 좋아요! ",
+     "칭찬받아서 기분 좋은 게 여기까지 느껴져. 누구한테 칭찬받았어?"),
+    ("en", "I got the scholarship!", "Your mom must be so proud of you. ",
+     "Congratulations on the scholarship, you earned it! How do you feel?"),
+    ("en", "I got the scholarship!", "Tell Jenny the good news too. ",
+     "Congratulations on the scholarship, you earned it! How do you feel?"),
+])
+def test_people_places_and_events_the_user_never_mentioned_are_skipped(language, words, bad, good):
+    guard = ReplyGuard(language, 100, spoken=False, user_words=words, known=words)
+    assert run(guard, bad + good) == good
+
+
+def test_what_the_user_said_earlier_or_in_their_profile_may_be_named():
+    known = "Sam\nI take care of my cat.\nMy mom called today."
+    guard = ReplyGuard("en", 200, spoken=False, user_words="My mom called today.", known=known)
+    reply = "It sounds like your mom's call meant a lot. Did your cat keep you company too?"
+    assert run(guard, reply) == reply

@@ -143,18 +143,22 @@ def test_safety_rule_is_in_every_system_prompt():
             prompt = build(settings, Profile("a"), plain_turn(language, "conversation"))
             assert "109" in prompt.messages[0].content
             # The small local model recited numbers in cheerful replies, so its line names none.
-            assert "crisis helpline" in prompt.local_messages[0].content
+            assert ("crisis helpline" if language == "en" else "상담 전화") in prompt.local_messages[0].content
 
 
-def test_local_prompt_is_english_with_a_reply_language_rule_and_a_stable_prefix():
+def test_local_prompt_speaks_the_reply_language_and_keeps_a_stable_prefix():
     a = build(CompanionSettings(), PROFILES["ko"], rich_turn("ko", "conversation"))
     b = build(CompanionSettings(), PROFILES["ko"], plain_turn("ko", "conversation"))
     system = a.local_messages[0].content
-    assert "Reply ONLY in natural Korean" in system and system.isascii() is False   # name is Korean
-    assert "메" not in system.replace("민지", "")                                     # instructions in English
+    assert "자연스러운 한국어로만 답해" in system and "질문을 딱 하나만" in system     # Korean instructions
+    assert "Reply ONLY in English." in build(CompanionSettings(language="en"), PROFILES["en"],
+                                             plain_turn("en", "conversation")).local_messages[0].content
+    # The small model gets the name and this turn only: it wove the self-introduction into every reply.
+    assert PROFILES["ko"].intro not in "".join(m.content for m in a.local_messages)
+    assert PROFILES["ko"].intro in a.messages[-1].content and PROFILES["ko"].intro in a.known
     # The per-turn context lives in the last user message, so llama.cpp can reuse the cached prefix.
     assert a.local_messages[:-1] == b.local_messages[:-1]
-    assert "happy" in a.local_messages[-1].content and "happy" not in b.local_messages[-1].content
+    assert "기쁜 얼굴" in a.local_messages[-1].content and "기쁜 얼굴" not in b.local_messages[-1].content
 
 
 def test_unknown_mode_is_rejected():

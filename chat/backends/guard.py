@@ -15,6 +15,7 @@ import re
 from difflib import SequenceMatcher
 from typing import Sequence
 
+from chat.backends.grounding import claims_as_own, invented
 from core.text import first_clause_end
 from prompts.types import Message
 
@@ -120,10 +121,12 @@ class ReplyGuard:
     """Feed raw deltas; get back text that is safe to show, one finished sentence at a time."""
 
     def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "",
-                 earlier: Sequence[str] = ()) -> None:
+                 earlier: Sequence[str] = (), known: str = "") -> None:
         """``earlier``: texts already in the conversation (the prompt's examples, past turns); a sentence
-        taken from them is skipped like a retelling of the user's words."""
+        taken from them is skipped like a retelling of the user's words. ``known``: what the person said
+        (``Prompt.known``); a sentence naming someone or something not in it is skipped too."""
         self.language = language
+        self.known = known or user_words
         self._earlier = [letters for text in earlier for piece in _SENTENCE_END.split(text)
                          if (letters := _letters_only(piece))]
         self.user_words = user_words
@@ -192,8 +195,9 @@ class ReplyGuard:
             return ""
         self._blanks = 0
         problem = sentence_problem(sentence, self.language, self.user_words)
-        if problem == "copy" or _repeats(sentence, self._earlier):
-            # The model restating the user's story or an example reply: skip it, what follows is often fine.
+        if problem == "copy" or _repeats(sentence, self._earlier) or self._ungrounded(sentence):
+            # The model restating the user's story, an example reply, or a story of its own: skip it, what
+            # follows is often fine.
             return ""
         if _repeats(sentence, self._sentences):
             problem = "repeat"
@@ -214,6 +218,11 @@ class ReplyGuard:
         if self.shown >= self.target * STOP_AT:
             self.done, self.ended = True, "target"
         return text
+
+    def _ungrounded(self, sentence: str) -> bool:
+        # Without the person's words (a bare guard in a test or a tool) there is nothing to compare with.
+        return bool(self.known) and (claims_as_own(sentence, self.user_words, self.language)
+                                     or bool(invented(sentence, self.known, self.language)))
 
     def _end(self, why: str) -> None:
         """A bad start is rejected (the caller may retry); after a good start the reply just ends."""
