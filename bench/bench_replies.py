@@ -42,7 +42,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _CODE = re.compile(r"```|[{}<>\[\]_=|\\]|\b(?:def|return|print|import)\b")
 _SENTENCES = re.compile(r"(?<=[.!?…~])\s+|\n+")
 # A Korean sentence ends in a verb ending (or a noun and a mark); anything else was cut or garbled.
-_KO_END = re.compile(r"(?:[다요어아지야네까죠게래자라며데걸지군나니]|[가-힣]\s*[!?~]|ㅎ|ㅠ|ㅋ)[.!?~…\s\"'”)]*$")
+_KO_END = re.compile(r"(?:[다요어아지야네까죠게래자라며데걸지군나니돼오]|[가-힣]\s*[!?~]|ㅎ|ㅠ|ㅋ)[.!?~…\s\"'”)]*$")
 
 @dataclass(frozen=True)
 class Scored:

@@ -214,3 +214,11 @@ def test_what_the_user_said_earlier_or_in_their_profile_may_be_named():
     guard = ReplyGuard("en", 200, spoken=False, user_words="My mom called today.", known=known)
     reply = "It sounds like your mom's call meant a lot. Did your cat keep you company too?"
     assert run(guard, reply) == reply
+
+
+@pytest.mark.parametrize("tail", ["어떤 일에 대해 더 물어보고 싶으신가요?: 그리고 더 쓴 문장이에요.", "추천 도움:",
+                                  "\u200b. 그리고 더 쓴 문장이에요."])
+def test_a_broken_later_sentence_ends_the_reply(tail):
+    guard = ReplyGuard("ko", 300, spoken=False)
+    assert run(guard, KO + " " + tail).strip() == KO
+    assert guard.ended == "broken"

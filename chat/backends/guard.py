@@ -30,6 +30,9 @@ _CODE = re.compile(r"```|^\s*(?:python|bash|json|javascript|java|c\+\+|sql)\s*$|
                    r"|^\s*[\w.]+\(.*\)\s*:?\s*$|\b(?:additional|following|above|this|the) code\b", re.IGNORECASE)
 _PUNCTUATION_ONLY = re.compile(r"[\s.,!?…~·。、！？\"'”’)\]-]+")
 _MARKUP = re.compile(r"^\s*(?:[-*•#>]+|\d+[.)])\s+|\*\*|__|`")
+# A sentence that ends in a colon or an opening bracket was cut, or announces a list; zero-width spaces come
+# with the model's garbled tails ("어떤 일에 대해 더 물어보고 싶으신가요?:", "\u200b.").
+_BROKEN = re.compile(r"[.!?][:;]|[:;(\[{]\s*$|[\u200b\u200c\ufeff]")
 
 # Pieces of our own instructions: seeing one in a reply means the model is echoing the prompt.
 ECHO_MARKERS = ("user_words", "user_intro", "reply only", "you are anna", "safety rule", "length:",
@@ -86,6 +89,8 @@ def sentence_problem(sentence: str, language: str, user_words: str = "") -> str 
         return "copy"
     if _CODE.search(sentence):
         return "code"
+    if _BROKEN.search(sentence):
+        return "broken"
     hangul, han, latin = (len(rx.findall(sentence)) for rx in (_HANGUL, _HAN_KANA, _LATIN))
     letters = hangul + han + latin
     if not letters:
