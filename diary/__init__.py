@@ -1,8 +1,9 @@
 """The mood diary: accounts, durable entries, month calendar, mood statistics and reports."""
 
+from diary.accounts import SharedLoginLimiter
 from diary.auth import LoginLimiter
 from diary.moods import COLOUR, EMOJI, LABELS, VALENCE
-from diary.store import DiaryStore, SharedLoginLimiter, open_store
+from diary.store import DiaryStore, open_store
 from diary.types import (AuthError, DayCell, DiaryUnavailableError, Entry, EntryDraft, MoodSeries, ReportFacts,
                          User)
 

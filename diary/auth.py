@@ -61,7 +61,7 @@ def too_many_failures(wait_s: float) -> AuthError:
 class LoginLimiter:
     """At most ``max_failures`` failed logins per username in a sliding ``window_s``, per process.
 
-    The diary store counts in its database instead (:class:`diary.store.SharedLoginLimiter`), so that
+    The diary store counts in its database instead (:class:`diary.accounts.SharedLoginLimiter`), so that
     replicas share the count; this one stays for a store that wants no writes on a failed login.
     """
 

@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from core.errors import ErrorCategory, HaruError
 from diary.types import DiaryUnavailableError
@@ -104,3 +105,11 @@ def unavailable() -> Iterator[None]:
         log.warning("diary database error", exc_info=True)
         cause = getattr(e, "orig", None) or e
         raise DiaryUnavailableError(f"({type(cause).__name__})", f"({type(cause).__name__})") from e
+
+
+@contextmanager
+def transaction(engine: Engine, write: bool = False) -> Iterator[Session]:
+    """One session in one transaction; ``write`` makes a SQLite writer take the lock up front."""
+    with unavailable(), Session(engine, expire_on_commit=False,
+                                execution_options={"diary_write": write}) as session, session.begin():
+        yield session
