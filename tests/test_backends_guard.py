@@ -222,3 +222,13 @@ def test_a_broken_later_sentence_ends_the_reply(tail):
     guard = ReplyGuard("ko", 300, spoken=False)
     assert run(guard, KO + " " + tail).strip() == KO
     assert guard.ended == "broken"
+
+
+def test_a_sentence_of_the_instructions_is_an_echo():
+    system = ("You are Anna, a warm friend of Sam.\nIf Sam talks about wanting to die or hurting themselves, respond "
+              "with care and urge them to call a crisis helpline now.")
+    reply = ("That's amazing, congratulations! If Sam talks about wanting to die or hurting themselves, respond with "
+             "care and urge them to call a help line. How do you feel?")
+    guard = ReplyGuard("en", 300, spoken=False, instructions=system)
+    assert run(guard, reply).strip() == "That's amazing, congratulations!"
+    assert guard.ended == "echo"

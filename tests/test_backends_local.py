@@ -103,9 +103,10 @@ def test_a_reply_that_stops_short_is_continued_towards_its_length(backend):
     alone = "".join(delta for delta, _ in backend.generate(terse, 0.0, prompt.max_tokens)).strip()
     text = "".join(reply(backend, prompt)).strip()
     print(f"alone ({len(alone)} chars): {alone!r}\ncontinued ({len(text)}/{prompt.target_chars} chars): {text!r}")
-    assert len(alone) < 0.7 * prompt.target_chars          # the model stops early when left alone...
-    assert text.startswith(alone)                          # ...(at temperature 0 the same words)...
-    assert len(text) >= len(alone) + 30                    # ...and the reply goes on with more sentences
+    # The model stops early when left alone, and the reply goes on with more sentences. (The two runs may
+    # differ in their words even at temperature 0: the second reads the prompt from llama.cpp's cache.)
+    assert len(alone) < 0.7 * prompt.target_chars
+    assert len(text) >= len(alone) + 30
     assert_clean(text)
     assert not HANGUL.search(text) and len(text) <= 1.5 * prompt.target_chars
 

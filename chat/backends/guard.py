@@ -37,7 +37,7 @@ _BROKEN = re.compile(r"[.!?][:;]|[:;(\[{]\s*$|[\u200b\u200c\ufeff]")
 # Pieces of our own instructions: seeing one in a reply means the model is echoing the prompt.
 ECHO_MARKERS = ("user_words", "user_intro", "reply only", "you are anna", "safety rule", "length:",
                 "include:", "tone:", "style:", "반말", "해요체", "지침", "안전 규칙", "system:", "assistant:",
-                "<|im_")
+                "<|im_", "respond with care", "crisis helpline now", "지시문", "되짚어")
 
 # A sentence that is almost all the user's own words is the model speaking *as* the user. Naming what
 # happened in their words is empathy ("오랜만에 친구들 만나서 즐거웠겠다" shares ~80 %), so only
@@ -122,18 +122,23 @@ def _repeats(sentence: str, earlier: Sequence[str]) -> bool:
                                  >= MIN_REPEAT_SIMILARITY for seen in earlier)
 
 
+def _sentence_letters(texts: Sequence[str]) -> list[str]:
+    return [letters for text in texts for piece in _SENTENCE_END.split(text) if (letters := _letters_only(piece))]
+
+
 class ReplyGuard:
     """Feed raw deltas; get back text that is safe to show, one finished sentence at a time."""
 
     def __init__(self, language: str, target_chars: int, spoken: bool, user_words: str = "",
-                 earlier: Sequence[str] = (), known: str = "") -> None:
+                 earlier: Sequence[str] = (), known: str = "", instructions: str = "") -> None:
         """``earlier``: texts already in the conversation (the prompt's examples, past turns); a sentence
         taken from them is skipped like a retelling of the user's words. ``known``: what the person said
-        (``Prompt.known``); a sentence naming someone or something not in it is skipped too."""
+        (``Prompt.known``); a sentence naming someone or something not in it is skipped too. A sentence
+        close to one of ``instructions`` (the system prompt) is an echo."""
         self.language = language
         self.known = known or user_words
-        self._earlier = [letters for text in earlier for piece in _SENTENCE_END.split(text)
-                         if (letters := _letters_only(piece))]
+        self._earlier = _sentence_letters(earlier)
+        self._instructions = _sentence_letters([instructions])
         self.user_words = user_words
         self.target = target_chars
         self.spoken = spoken
@@ -204,7 +209,9 @@ class ReplyGuard:
             # The model restating the user's story, an example reply, or a story of its own: skip it, what
             # follows is often fine.
             return ""
-        if _repeats(sentence, self._sentences):
+        if _repeats(sentence, self._instructions):
+            problem = "echo"
+        elif _repeats(sentence, self._sentences):
             problem = "repeat"
         too_long = self.shown and self.shown + len(sentence.strip()) > self.target * MAX_OVER
         if problem or too_long:

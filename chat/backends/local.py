@@ -195,7 +195,8 @@ class LocalBackend:
         earlier = [m.content for m in messages[1:-1]]      # the examples and past turns, not the instructions
         for temperature in (prompt.temperature, min(prompt.temperature, RETRY_TEMPERATURE)):
             guard = ReplyGuard(prompt.language, prompt.target_chars, spoken=prompt.mode == "conversation",
-                               user_words=words, earlier=earlier, known=prompt.known)
+                               user_words=words, earlier=earlier, known=prompt.known,
+                               instructions=messages[0].content)
             try:
                 yield from self._guarded(messages, temperature, prompt.max_tokens, guard)
                 return
