@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from words.encoder import encode, sentences
-from words.feelings import read_feeling
+from words.feelings import unhappy_shares
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "crisis.npz"
 # A single sentence of a longer text must look this sure: at the whole-message threshold, sentence
@@ -90,5 +90,4 @@ def sure_of_crisis(text: str) -> bool:
     (:data:`CONFIDENT_MIN_UNHAPPY`): the bar for setting the conversation aside for the crisis reply."""
     if not sounds_like_crisis(text, CONFIDENT_THRESHOLD):
         return False
-    feeling = read_feeling(text)
-    return feeling is not None and feeling.unhappy >= CONFIDENT_MIN_UNHAPPY
+    return bool(unhappy_shares([text.strip()])[0] >= CONFIDENT_MIN_UNHAPPY)

@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from words.encoder import encode
-from words.types import LABELS, Feeling
+from words.types import LABELS, UNHAPPY, Feeling
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "feelings.npz"
 # Clause breaks where a second feeling often starts: sentence ends, "but / though", "-지만 / -는데".
 _CLAUSES = re.compile(r"(?<=[.!?…])\s+|\n+|,?\s+(?:but|though|although|yet)\s+|(?<=지만)\s*|(?<=는데)\s+", re.I)
-_POSITIVE, _NEGATIVE = ("happy",), ("angry", "disgust", "fear", "sad")
+_POSITIVE = ("happy",)
+_UNHAPPY_COLUMNS = [LABELS.index(label) for label in UNHAPPY]
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +35,11 @@ def feeling_probs(texts: list[str]) -> np.ndarray:
     z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def unhappy_shares(texts: list[str]) -> np.ndarray:
+    """How much of each whole text's feeling is angry, disgusted, afraid or sad."""
+    return feeling_probs(texts)[:, _UNHAPPY_COLUMNS].sum(axis=1)
 
 
 def read_feeling(text: str) -> Feeling | None:
@@ -52,7 +58,7 @@ def read_feeling(text: str) -> Feeling | None:
 
 def _leaning(probs: dict[str, float]) -> int:
     """+1 / -1 when a clause's strongest valenced feeling is happy / unhappy and at least 0.25, else 0."""
-    label = max(_POSITIVE + _NEGATIVE, key=probs.__getitem__)
+    label = max(_POSITIVE + UNHAPPY, key=probs.__getitem__)
     if probs[label] < 0.25:
         return 0
     return 1 if label in _POSITIVE else -1

@@ -11,7 +11,7 @@ set on tests/data/prompts_mismatch.tsv and checked on the held-out words/data/mi
 
 from __future__ import annotations
 
-from words.types import Feeling
+from words.types import UNHAPPY, Feeling
 
 MISMATCH_MIN_FACE_CONFIDENCE = 0.5
 NEUTRAL_FACE_MIN_CONFIDENCE = 0.7     # "shows nothing" needs a surer face than "shows something"
@@ -20,7 +20,6 @@ WORDS_MIXED_SIDE = 0.3                # the other side this large: mixed feeling
 WORDS_STRONG = 0.6                    # a feeling this sure is "strong" next to a neutral face
 
 _POSITIVE = ("happy",)
-_NEGATIVE = ("angry", "disgust", "fear", "sad")
 _VISIBLE = ("happy", "sad", "angry")
 
 
@@ -31,7 +30,7 @@ def words_direction(feeling: Feeling | None) -> int:
     if feeling.mixed:       # the feeling they end on is the one to check ("I smiled, but I'm upset")
         return feeling.closing
     positive = sum(feeling.probs.get(label, 0.0) for label in _POSITIVE)
-    negative = sum(feeling.probs.get(label, 0.0) for label in _NEGATIVE)
+    negative = sum(feeling.probs.get(label, 0.0) for label in UNHAPPY)
     if positive >= WORDS_MIN_SIDE and negative < WORDS_MIXED_SIDE:
         return 1
     if negative >= WORDS_MIN_SIDE and positive < WORDS_MIXED_SIDE:
@@ -49,6 +48,6 @@ def is_mismatch(face_label: str | None, face_confidence: float, feeling: Feeling
         return face_confidence >= NEUTRAL_FACE_MIN_CONFIDENCE and direction != 0 and strong >= WORDS_STRONG
     if face_label in _POSITIVE:
         return direction < 0
-    if face_label in _NEGATIVE:
+    if face_label in UNHAPPY:
         return direction > 0
     return False

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 # The face model's labels in its order: the words speak the same seven feelings.
 LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+UNHAPPY: tuple[str, ...] = ("angry", "disgust", "fear", "sad")
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,3 @@ class Feeling:
     confidence: float                # probs[label]
     mixed: bool = False              # one clause reads happy and another unhappy ("..., but ...")
     closing: int = 0                 # when mixed: +1 / -1 if the last clause reads happy / unhappy
-
-    @property
-    def unhappy(self) -> float:
-        """How much of the feeling is angry, disgusted, afraid or sad."""
-        return sum(self.probs[label] for label in ("angry", "disgust", "fear", "sad"))

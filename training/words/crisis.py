@@ -19,8 +19,7 @@ from chat.safety import matches_patterns
 from training.words.data import BANK, crisis_bank, goemotions, kote
 from training.words.fit import train_softmax, vectors
 from words.crisis import CONFIDENT_THRESHOLD, WEIGHTS, _classifier, is_idiom, sounds_like_crisis
-from words.feelings import feeling_probs
-from words.types import LABELS
+from words.feelings import unhappy_shares
 
 SEED = 16
 TARGET_RECALL = 0.97      # per language, on out-of-fold training scores
@@ -85,14 +84,13 @@ def unhappy_gate_table(gates=(0.0, 0.2, 0.25, 0.3, 0.35, 0.4)) -> None:
     train = crisis_bank("train")
     with open(BANK / "wishes.jsonl", encoding="utf-8") as f:
         wishes = [json.loads(line)["text"] for line in f]
-    unhappy = [LABELS.index(label) for label in ("angry", "disgust", "fear", "sad")]
     groups = {"train crises": [r["text"] for r in train if r["label"] == 1],
               "train negatives": [r["text"] for r in train if r["label"] == 0], "wishes": wishes}
     for gate in gates:
         rates = []
         for name, texts in groups.items():
             sure = np.array([sounds_like_crisis(t, CONFIDENT_THRESHOLD) for t in texts])
-            sure &= feeling_probs(texts)[:, unhappy].sum(axis=1) >= gate
+            sure &= unhappy_shares(texts) >= gate
             rates.append(f"{name} {(np.array([matches_patterns(t) for t in texts]) | sure).mean():.3f}")
         print(f"unhappy >= {gate:.2f}: crisis reply " + ", ".join(rates))
 
