@@ -92,7 +92,8 @@ def test_a_long_utterance_keeps_the_whole_window(whisper_model):
     said = " ".join([SAID] * 5)                                  # ~17 s of speech: 2 x 17 + 2 > 30 s
     model = counting_encoder(whisper_model)
     result = speech.transcribe((48_000, spoken_pcm(said, "en")), language="en", model=model)
-    assert model.model.frames == [3000]
+    # Whisper may seek to a second window after an early last timestamp (seen once in CI); none is cut short.
+    assert model.model.frames[0] == 3000 and set(model.model.frames) == {3000}
     assert "listening" in result.text.lower()
 
 
