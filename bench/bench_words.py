@@ -14,7 +14,7 @@ import numpy as np
 
 from bench.common import Row, p50, p95, timeit
 from chat.safety import detect_crisis, needs_check_in
-from training.words.data import SHARED_TEXT, crisis_bank, goemotions, kote, single_label
+from training.words.data import SHARED_TEXT, WRITERS, crisis_bank, goemotions, kote, single_label
 from training.words.fit import macro_f1
 from words import encode
 from words.feelings import feeling_probs
@@ -50,19 +50,21 @@ def _encoder_rows(repeat: int) -> list[Row]:
 
 
 def _crisis_rows() -> list[Row]:
-    test = crisis_bank("test")
     rows = []
-    for lang in ("ko", "en"):
-        crisis = [r["text"] for r in test if r["lang"] == lang and r["label"] == 1]
-        other = [r["text"] for r in test if r["lang"] == lang and r["label"] == 0]
-        for tier, flags in (("crisis reply", detect_crisis),
-                            ("any helpline", lambda t: detect_crisis(t) or needs_check_in(t))):
-            caught = sum(map(flags, crisis))
-            flagged = sum(map(flags, other))
-            rows += [Row("words", f"{tier} recall, held-out bank ({lang})", caught / len(crisis), "", ">= 0.97",
-                         f"{caught}/{len(crisis)}"),
-                     Row("words", f"{tier} false-positive rate, held-out bank ({lang})", flagged / len(other), "",
-                         "<= 0.05", f"{flagged}/{len(other)} hard negatives")]
+    for writer in WRITERS:
+        test = crisis_bank("test", (writer,))
+        for lang in ("ko", "en"):
+            crisis = [r["text"] for r in test if r["lang"] == lang and r["label"] == 1]
+            other = [r["text"] for r in test if r["lang"] == lang and r["label"] == 0]
+            where = f"held-out bank, {writer} writer ({lang})"
+            for tier, flags in (("crisis reply", detect_crisis),
+                                ("any helpline", lambda t: detect_crisis(t) or needs_check_in(t))):
+                caught = sum(map(flags, crisis))
+                flagged = sum(map(flags, other))
+                rows += [Row("words", f"{tier} recall, {where}", caught / len(crisis), "", ">= 0.97",
+                             f"{caught}/{len(crisis)}"),
+                         Row("words", f"{tier} false-positive rate, {where}", flagged / len(other), "",
+                             "<= 0.05", f"{flagged}/{len(other)} hard negatives")]
     return rows
 
 

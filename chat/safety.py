@@ -31,7 +31,7 @@ HELPLINE_KR = "109"
 # all whitespace removed.
 _KO_PATTERNS = [
     r"죽고\s*싶",  r"죽어\s*버리고\s*싶", r"죽어야\s*겠", r"죽을\s*래", r"죽는\s*게\s*나을",
-    r"자살", r"자해", r"목숨을\s*끊", r"목을\s*매", r"극단적\s*(인\s*)?선택",
+    r"목숨을\s*끊", r"목을\s*매", r"극단적\s*(인\s*)?선택",
     r"살고\s*싶지\s*않", r"살기\s*싫", r"살\s*이유가\s*없", r"살아야\s*할\s*이유", r"살아서\s*뭐",
     r"사라지고\s*싶", r"없어지고\s*싶", r"태어나지\s*말", r"생을\s*마감", r"삶을\s*끝내",
     r"인생을\s*끝내", r"모든\s*걸\s*끝내고\s*싶", r"세상을\s*떠나고\s*싶", r"뛰어내리고\s*싶",
@@ -41,13 +41,31 @@ _KO_PATTERNS = [
     r"더\s*(는|이상)\s*못\s*버티겠", r"(사는|살아\s*있는)\s*게\s*(아무\s*)?의미가\s*없", r"내가\s*(사라져도|없어져도)",
     r"(없어지는|사라지는)\s*게\s*나", r"유서를\s*(썼|써|쓰|남)", r"영원히\s*잠들고\s*싶",
     r"눈을?\s*(뜨지\s*않았|안\s*떴|안\s*뜨)으?면\s*좋겠",
+    # Reviewed against a second writer's bank (train half only): plans and means, one's own death spoken of as
+    # settled, self-harm by cutting or burning, waking no more. Figurative uses ("선을 긋다", "돈에 목매다",
+    # "바다에 뛰어들다") are kept out by naming the body, the place or the tense.
+    r"(손목|팔|허벅지|다리|배|살|피부)(에|을|를)?(다|도)?(또|다시)?\s*(그었|긋|그어|그은|그을)", r"그은\s*(상처|자국|흉터|데)",
+    r"(담뱃불|라이터)로.{0,8}지졌", r"(나|내\s*자신)(를|을)\s*(다시\s*)?해치", r"ㅈㅅ\s*(하고\s*싶|할\s*래|할\s*거)",
+    r"(내가|나)\s*죽(으면|고\s*나|고\s*없으면)", r"죽기로\s*(마음|결심|했)", r"죽으면\s*편(해|하|할)",
+    r"죽는\s*게\s*(차라리\s*)?(나을|낫)", r"그만\s*살(래|고\s*싶|까)", r"(인생|삶|목숨)을?\s*(끝내|끊)",
+    r"살아\s*(갈|있을)\s*이유", r"버틸\s*이유가\s*(하나도\s*)?(없|남지)", r"살\s*방법이\s*없",
+    r"살아\s*있지\s*않을", r"살아\s*있을\s*생각\s*(이\s*)?없", r"(이|난)\s*세상에\s*없을", r"세상(을)?\s*떠날\s*(거|준비|생각)",
+    r"(영영|영원히)\s*떠나(려|겠|고\s*싶|기로)", r"내\s*장례(식|비)",
+    r"깨어나지\s*(않|말)았?으면", r"안\s*깨어났으면", r"다시는?\s*(안\s*깨|깨지\s*않)",
+    r"치사량", r"몇\s*층에서\s*떨어지면", r"(선로|철로|한강|다리\s*위에서)(에|로|쪽으로)?.{0,8}(뛰어들|떨어지고\s*싶)",
+    r"목(을)?\s*(맸|매면|매는\s*거\s*시간|걸\s*데)", r"농약(을)?\s*(마시|마실|마셔)", r"(번개탄|연탄)(을)?\s*(피워\s*놨|피울\s*생각|피우면)",
+    r"(수면제|진통제|안정제|약)(을|를)?(안\s*먹고|몇\s*주째|한\s*알씩|빼돌려서|\s)*모(아|으|았)",
 ]
-# "자살골" (an own goal) and "자살 예방" (prevention campaigns) are not about the speaker.
-_KO_EXCEPTIONS = [r"자살골", r"자살\s*예방", r"자살\s*특공"]
+# "자살" / "자해" must start a word: with the spaces gone, "혼자 살아" (I live alone) and "보자 해서" read as
+# them. A few one-syllable words may stand glued before them ("나자살", "또자해").
+_KO_WORD_START = r"(?:(?<![가-힣])|(?<=[나난또걍]))(자살|자해)"
+# "자살골" (an own goal), "자살 예방" (prevention campaigns) and "자해공갈" (a staged accident) are not about the
+# speaker; "요약" (a summary) is not "약" (pills).
+_KO_EXCEPTIONS = [r"자살골", r"자살\s*예방", r"자살\s*특공", r"자해\s*공갈", r"요약"]
 
 _EN_PATTERNS = [
     r"\bsuicid(e|al)\b", r"\bkill(ing)?\s+my\s*self\b", r"\bend(ing)?\s+my\s+(own\s+)?life\b",
-    r"\btake\s+my\s+(own\s+)?life\b", r"\bend\s+it\s+all\b", r"\b(want|wanna|going)\s+(to\s+)?die\b",
+    r"\btake\s+my\s+(own\s+)?life\b", r"\bend\s+it\s+all\b", r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(want|wanna|going)\s+(to\s+)?die\b",
     r"\bwish\s+i\s+(was|were)\s+dead\b", r"\bwish\s+i\s+(had\s+)?never\s+(been\s+)?born\b",
     r"\bbetter\s+off\s+(dead|without\s+me)\b", r"\bdon'?t\s+want\s+to\s+(live|be\s+alive|exist|wake\s+up)\b",
     r"\bno\s+(reason|point)\s+(to|in)\s+(live|living|going\s+on)\b", r"\bhurt(ing)?\s+my\s*self\b",
@@ -59,10 +77,24 @@ _EN_PATTERNS = [
     r"\b(wrote|written|writing|write|left|leave)\s+(a\s+|my\s+)?suicide\s+note\b",
     r"\b(want|wish|hope)\b[^.!?]{0,30}\bnever\s+wake\s+up\b", r"\b(painless|quick|easy|best)\s+ways?\s+to\s+die\b",
     r"\bhow\s+(to|do\s+i|can\s+i)\s+(die|kill\s+myself)\b(?!\s+(my|your|the)\s+hair)",
+    # Reviewed against a second writer's bank (train half only), as the Korean ones above.
+    r"\bcut(ting|s)?\s+(again|deeper|on\s+my|my\s+(wrists?|arms?|thighs?|legs?|skin))\b", r"\bthe\s+cuts\s+on\s+my\b",
+    r"\bcutting\s+(was|is)\s+the\s+only\b", r"\bburn(ed|t)?\s+my\s+(arm|hand|skin|wrist|leg)s?\s+with\b",
+    r"\bhang\s+(my|your)self\b", r"\b(gonna|going\s+to|will|wanna|want\s+to)\s+kms\b", r"\b(take|taking|took)\s+my\s+(own\s+)?life\b",
+    r"\b(rather|want\s+to|wanna|just\s+want\s+to)\s+be\s+dead\b", r"\bwish(ing)?\s+i\s+could\s+(just\s+)?die\b",
+    r"\b(after|when|once|if)\s+i'?m\s+dead\b", r"\bif\s+i\s+(were|was)\s+dead\b", r"\bwith\s+me\s+dead\b",
+    r"\bwhen\s+they\s+find\s+(me|my\s+body)\b", r"\bfinds?\s+my\s+body\b",
+    r"\bwon'?t\s+be\s+alive\b", r"\bnot\s+(be\s+)?alive\s+(anymore|next|by|to)\b", r"\bstay(ing)?\s+alive\s+for\b",
+    r"\bcouldn'?t\s+stay\s+alive\b", r"\bstop\s+living\b(?!\s+(with|in|at|there|here|like|for))", r"\bgiven\s+up\s+on\s+living\b",
+    r"\b(lethal|fatal|deadly)\s+(dose|amount)\b", r"\bto\s+be\s+fatal\b", r"\bbleed\s+out\b",
+    r"\bways?\s+to\s+(kill\s+(yourself|myself)|end\s+it)\b", r"\bdied\s+in\s+my\s+sleep\b",
+    r"\bstockpil(e|ing)\b[^.!?]{0,30}\b(pills|meds|medication|antidepressants)\b", r"\bcounted\s+my\s+pills\b",
+    r"\b(don'?t|won'?t|never|not)\s+wake\s+up(\s+(again|ever|tomorrow(\s+morning)?))?\s*([.!?]|$)",
 ]
 _EN_EXCEPTIONS = [r"\bsuicide\s+squad\b", r"\bsuicide\s+prevention\b", r"\bsuicide\s+doors?\b"]
 
 _KO_RE = re.compile("|".join(_KO_PATTERNS))
+_KO_WORD_RE = re.compile(_KO_WORD_START)
 _KO_EXCEPT_RE = re.compile("|".join(_KO_EXCEPTIONS))
 _EN_RE = re.compile("|".join(_EN_PATTERNS))
 _EN_EXCEPT_RE = re.compile("|".join(_EN_EXCEPTIONS))
@@ -99,7 +131,7 @@ class CheckIn(HaruError):
 def matches_patterns(text: str) -> bool:
     """True when one of the reviewed phrasings matches (the floor under the classifier)."""
     compact = re.sub(r"\s+", "", text)
-    if _KO_RE.search(_KO_EXCEPT_RE.sub("", compact)):
+    if _KO_RE.search(_KO_EXCEPT_RE.sub("", compact)) or _KO_WORD_RE.search(_KO_EXCEPT_RE.sub("", text)):
         return True
     english = re.sub(r"\s+", " ", text.lower().replace("\u2019", "'"))
     return bool(_EN_RE.search(_EN_EXCEPT_RE.sub("", english)))

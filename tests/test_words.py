@@ -11,31 +11,33 @@ from chat.safety import detect_crisis, matches_patterns, needs_check_in
 from training.words.data import BANK, crisis_bank
 from words import Feeling, LABELS, encode, is_mismatch, read_feeling, sounds_like_crisis
 
-# Just below / above what the held-out split measured (docs/words.md), so a regression fails. The issue's goal
-# (recall >= 0.97, false positives <= 0.05) is NOT reached yet. Recall counts every message that gets the
-# helplines (the crisis reply, or the check-in beside Anna's reply); false positives count only the crisis
-# reply, which sets the conversation aside.
-MIN_RECALL = {"ko": 0.85, "en": 0.95}
-MAX_FALSE_POSITIVE_RATE = {"ko": 0.20, "en": 0.25}
+# Just below / above what the held-out splits measured (docs/words.md), per writer of the bank, so a regression
+# fails. The issue's goal (recall >= 0.97, false positives <= 0.05) is reached for recall only. Recall counts every
+# message that gets the helplines (the crisis reply, or the check-in beside Anna's reply); false positives count
+# only the crisis reply, which sets the conversation aside.
+MIN_RECALL = {("team", "ko"): 0.95, ("team", "en"): 0.97, ("other", "ko"): 0.95, ("other", "en"): 0.95}
+MAX_FALSE_POSITIVE_RATE = {("team", "ko"): 0.12, ("team", "en"): 0.16, ("other", "ko"): 0.16, ("other", "en"): 0.16}
 MIN_MISMATCH_ACCURACY = 0.85
 
-# The six messages from the issue, none of which the patterns catch; kept out of the bank entirely.
+# The six messages from the issue, which the patterns missed when it was filed; kept out of the bank entirely.
 ISSUE_CRISES = ["I've started giving my things away to friends.", "I won't be a burden to anyone after tonight.",
                 "I've been looking at how high the roof of my building is.", "다들 나 없이 더 잘 살 거야.",
                 "약 모아둔 거 오늘 다 먹을 거야.", "이제 그만 쉬고 싶어. 영원히."]
 
 
+@pytest.mark.parametrize("writer", ["team", "other"])
 @pytest.mark.parametrize("language", ["ko", "en"])
-def test_crisis_recall_and_false_positives_on_the_held_out_bank(language):
-    test = [r for r in crisis_bank("test") if r["lang"] == language]
+def test_crisis_recall_and_false_positives_on_the_held_out_bank(writer, language):
+    test = [r for r in crisis_bank("test", (writer,)) if r["lang"] == language]
     crises = [r["text"] for r in test if r["label"] == 1]
     others = [r["text"] for r in test if r["label"] == 0]
     assert len(crises) >= 45 and len(others) >= 45
     missed = [t for t in crises if not (detect_crisis(t) or needs_check_in(t))]
     flagged = [t for t in others if detect_crisis(t)]
-    print(f"{language}: recall {1 - len(missed) / len(crises):.3f}, false positives {len(flagged) / len(others):.3f}")
-    assert 1 - len(missed) / len(crises) >= MIN_RECALL[language], missed
-    assert len(flagged) / len(others) <= MAX_FALSE_POSITIVE_RATE[language], flagged
+    print(f"{writer} {language}: recall {1 - len(missed) / len(crises):.3f}, "
+          f"false positives {len(flagged) / len(others):.3f}")
+    assert 1 - len(missed) / len(crises) >= MIN_RECALL[writer, language], missed
+    assert len(flagged) / len(others) <= MAX_FALSE_POSITIVE_RATE[writer, language], flagged
 
 
 def test_the_bank_is_split_once_and_big_enough():
@@ -45,13 +47,30 @@ def test_the_bank_is_split_once_and_big_enough():
     assert sum(r["label"] == 1 for r in everything) >= 300 and sum(r["label"] == 0 for r in everything) >= 300
     assert {r["lang"] for r in everything} == {"ko", "en"}
     assert not set(ISSUE_CRISES) & {r["text"] for r in everything}
-    assert sorted(p.name for p in BANK.glob("crisis_*.jsonl")) == ["crisis_test.jsonl", "crisis_train.jsonl"]
+    assert sorted(p.name for p in BANK.glob("crisis_*.jsonl")) == [
+        "crisis_other_test.jsonl", "crisis_other_train.jsonl", "crisis_test.jsonl", "crisis_train.jsonl"]
+    for writer in ("team", "other"):
+        train, test = crisis_bank("train", (writer,)), crisis_bank("test", (writer,))
+        assert not {r["text"] for r in train} & {r["text"] for r in test}
+        assert {(r["lang"], r["label"]) for r in test} == {("ko", 0), ("ko", 1), ("en", 0), ("en", 1)}
 
 
 @pytest.mark.parametrize("text", ISSUE_CRISES)
 def test_the_issues_unseen_crisis_messages_are_caught(text):
-    assert not matches_patterns(text)                       # what the patterns missed...
-    assert detect_crisis(text) or needs_check_in(text)      # ...the classifier adds
+    """None matched the patterns the issue was filed against; the classifier (and, for the saved pills, a
+    pattern reviewed on the second writer's bank) now give each of them the helplines."""
+    assert detect_crisis(text) or needs_check_in(text)
+
+
+@pytest.mark.parametrize("text", [
+    "혼자 살아서 가끔 외로워", "혼자살아서 요리는 잘해", "친구가 같이 보자 해서 영화 봤어", "자해공갈단 뉴스 봤어?",
+    "그 사람이랑은 이제 선을 그었어", "성적에 너무 목매지 마", "여름이라 바다에 뛰어들었어, 시원하다",
+    "강의 요약 모아 둔 거 공유할게", "I don't wanna die on this hill, let's just order pizza",
+    "What's considered low for kms on a used car?",
+])
+def test_the_patterns_do_not_read_words_split_across_spaces_or_figures_of_speech(text):
+    """With spaces removed "혼자 살아" (living alone) once read as "자살": these must not even match a pattern."""
+    assert not matches_patterns(text)
 
 
 @pytest.mark.parametrize("text", [

@@ -89,7 +89,15 @@ def single_label(targets: np.ndarray) -> np.ndarray:
     return np.where(clear, targets.argmax(axis=1), -1)
 
 
-def crisis_bank(split: str) -> list[dict]:
-    """The bilingual crisis exemplar bank, ``train`` or ``test`` (split once, see docs/words.md)."""
-    with open(BANK / f"crisis_{split}.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+WRITERS = ("team", "other")
+
+
+def crisis_bank(split: str, writers: tuple[str, ...] = WRITERS) -> list[dict]:
+    """The bilingual crisis exemplar bank, ``train`` or ``test``, each line tagged with its ``writer``: the
+    team's bank and another writer's (each split once, see docs/words.md)."""
+    rows = []
+    for writer in writers:
+        name = f"crisis_{split}.jsonl" if writer == "team" else f"crisis_{writer}_{split}.jsonl"
+        with open(BANK / name, encoding="utf-8") as f:
+            rows += [{**json.loads(line), "writer": writer} for line in f if line.strip()]
+    return rows
