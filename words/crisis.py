@@ -1,9 +1,9 @@
 """Does this text sound like a person in danger? A classifier on sentence vectors, tuned for recall.
 
-It was trained on our bilingual exemplar bank (``words/data``, written by the team: plans and means,
-goodbyes, giving things away, hopelessness, being a burden, passive wishes, method questions, against
-hyperbole, sad-but-safe days, talk about others, news and lyrics) and its threshold was chosen for recall
-on the training split only. ``chat.safety`` ORs it with the reviewed patterns, which stay the floor.
+It was trained on two writers' bilingual exemplar banks (``words/data``: plans and means, goodbyes, giving
+things away, hopelessness, being a burden, passive wishes, method questions, against hyperbole, sad-but-safe
+days, talk about others, news and lyrics) and its threshold was chosen for recall on their training halves
+only. ``chat.safety`` ORs it with the reviewed patterns, which stay the floor.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
     python -m training.words.crisis [--general 3000]
 
-The bank was split once (seed 16, 30 % test per language and label) before any tuning; everything
-here (L2 strength, threshold) is chosen by 5-fold cross-validation on the training split only, then
-the test split is scored once. Everyday comments from GoEmotions train / KOTE val that the reviewed
+Both writers' banks were split once (seed 16) before any tuning; everything here (L2 strength,
+threshold) is chosen by 5-fold cross-validation on the training halves only, then the test halves are
+scored once, per writer. Everyday comments from GoEmotions train / KOTE val that the reviewed
 patterns do not flag are added as extra negatives, so ordinary chatter stays quiet.
 """
 
