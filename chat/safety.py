@@ -45,8 +45,8 @@ _KO_PATTERNS = [
     # settled, self-harm by cutting or burning, waking no more. Figurative uses ("선을 긋다", "돈에 목매다",
     # "바다에 뛰어들다") are kept out by naming the body, the place or the tense.
     r"(손목|팔|허벅지|다리|배|살|피부)(에|을|를)?(다|도)?(또|다시)?\s*(그었|긋|그어|그은|그을)", r"그은\s*(상처|자국|흉터|데)",
-    r"(담뱃불|라이터)로.{0,8}지졌", r"(나|내\s*자신)(를|을)\s*(다시\s*)?해치", r"ㅈㅅ\s*(하고\s*싶|할\s*래|할\s*거)",
-    r"(내가|나)\s*죽(으면|고\s*나|고\s*없으면)", r"죽기로\s*(마음|결심|했)", r"죽으면\s*편(해|하|할)",
+    r"(담뱃불|라이터)로.{0,8}지졌", r"ㅈㅅ\s*(하고\s*싶|할\s*래|할\s*거)",
+    r"죽기로\s*(마음|결심|했)", r"죽으면\s*편(해|하|할)",
     r"죽는\s*게\s*(차라리\s*)?(나을|낫)", r"그만\s*살(래|고\s*싶|까)", r"(인생|삶|목숨)을?\s*(끝내|끊)",
     r"살아\s*(갈|있을)\s*이유", r"버틸\s*이유가\s*(하나도\s*)?(없|남지)", r"살\s*방법이\s*없",
     r"살아\s*있지\s*않을", r"살아\s*있을\s*생각\s*(이\s*)?없", r"(이|난)\s*세상에\s*없을", r"세상(을)?\s*떠날\s*(거|준비|생각)",
@@ -56,9 +56,11 @@ _KO_PATTERNS = [
     r"목(을)?\s*(맸|매면|매는\s*거\s*시간|걸\s*데)", r"농약(을)?\s*(마시|마실|마셔)", r"(번개탄|연탄)(을)?\s*(피워\s*놨|피울\s*생각|피우면)",
     r"(수면제|진통제|안정제|약)(을|를)?(안\s*먹고|몇\s*주째|한\s*알씩|빼돌려서|\s)*모(아|으|았)",
 ]
-# "자살" / "자해" must start a word: with the spaces gone, "혼자 살아" (I live alone) and "보자 해서" read as
-# them. A few one-syllable words may stand glued before them ("나자살", "또자해").
-_KO_WORD_START = r"(?:(?<![가-힣])|(?<=[나난또걍]))(자살|자해)"
+# These must start a word, so they run on the spaced text: with the spaces gone, "혼자 살아" (I live alone) and
+# "보자 해서" read as "자살" / "자해", "하나 죽으면" as "나 죽으면", "누나를 해치다" as "나를 해치다". A few
+# one-syllable words may stand glued before "자살" / "자해" ("나자살", "또자해").
+_KO_WORD_START = (r"(?:(?<![가-힣])|(?<=[나난또걍냥짜]))(자살|자해)|(?<![가-힣])((내가|나)\s*죽(으면|고\s*나|고\s*없으면)"
+                  r"|(나|내\s*자신)(를|을)\s*(다시\s*)?해치)")
 # "자살골" (an own goal), "자살 예방" (prevention campaigns) and "자해공갈" (a staged accident) are not about the
 # speaker; "요약" (a summary) is not "약" (pills).
 _KO_EXCEPTIONS = [r"자살골", r"자살\s*예방", r"자살\s*특공", r"자해\s*공갈", r"요약"]

@@ -65,11 +65,12 @@ def test_the_issues_unseen_crisis_messages_are_caught(text):
 @pytest.mark.parametrize("text", [
     "혼자 살아서 가끔 외로워", "혼자살아서 요리는 잘해", "친구가 같이 보자 해서 영화 봤어", "자해공갈단 뉴스 봤어?",
     "그 사람이랑은 이제 선을 그었어", "성적에 너무 목매지 마", "여름이라 바다에 뛰어들었어, 시원하다",
-    "강의 요약 모아 둔 거 공유할게", "I don't wanna die on this hill, let's just order pizza",
+    "강의 요약 모아 둔 거 공유할게", "어항에 물고기 하나 죽으면 어떡해", "누나를 해치려는 사람은 없어", "I don't wanna die on this hill, let's just order pizza",
     "What's considered low for kms on a used car?",
 ])
 def test_the_patterns_do_not_read_words_split_across_spaces_or_figures_of_speech(text):
     """With spaces removed "혼자 살아" (living alone) once read as "자살": these must not even match a pattern."""
+    assert matches_patterns("그냥자살할래") and matches_patterns("내가 죽으면 다들 편하겠지")   # glued, still caught
     assert not matches_patterns(text)
 
 
