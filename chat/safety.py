@@ -30,12 +30,11 @@ HELPLINE_KR = "109"
 # Korean spacing is inconsistent ("죽고싶다" / "죽고 싶다"), so Korean patterns run on the text with
 # all whitespace removed.
 _KO_PATTERNS = [
-    r"죽고\s*싶",  r"죽어\s*버리고\s*싶", r"죽어야\s*겠", r"죽을\s*래", r"죽는\s*게\s*나을",
-    r"목숨을\s*끊", r"목을\s*매", r"극단적\s*(인\s*)?선택",
+    r"죽고\s*싶",  r"죽어\s*버리고\s*싶", r"죽어야\s*겠", r"죽을\s*래", r"죽는\s*게\s*(차라리\s*)?(나을|낫)",
+    r"(인생|삶|목숨)을?\s*(끝내|끊)", r"목을\s*매", r"극단적\s*(인\s*)?선택",
     r"살고\s*싶지\s*않", r"살기\s*싫", r"살\s*이유가\s*없", r"살아야\s*할\s*이유", r"살아서\s*뭐",
-    r"사라지고\s*싶", r"없어지고\s*싶", r"태어나지\s*말", r"생을\s*마감", r"삶을\s*끝내",
-    r"인생을\s*끝내", r"모든\s*걸\s*끝내고\s*싶", r"세상을\s*떠나고\s*싶", r"뛰어내리고\s*싶",
-    r"뛰어내릴", r"손목을\s*(긋|그었|그을)", r"약을\s*((잔뜩|한꺼번에|전부|다)\s*)+(먹|삼키)",
+    r"사라지고\s*싶", r"없어지고\s*싶", r"태어나지\s*말", r"생을\s*마감", r"모든\s*걸\s*끝내고\s*싶", r"세상을\s*떠나고\s*싶", r"뛰어내리고\s*싶",
+    r"뛰어내릴", r"약을\s*((잔뜩|한꺼번에|전부|다)\s*)+(먹|삼키)",
     r"내가\s*없으면\s*(다들|모두)?\s*(더\s*)?(편할|행복할|나을)",
     # Found missing by the reliability set: despair, passive wishes and preparations.
     r"더\s*(는|이상)\s*못\s*버티겠", r"(사는|살아\s*있는)\s*게\s*(아무\s*)?의미가\s*없", r"내가\s*(사라져도|없어져도)",
@@ -47,7 +46,7 @@ _KO_PATTERNS = [
     r"(손목|팔|허벅지|다리|배|살|피부)(에|을|를)?(다|도)?(또|다시)?\s*(그었|긋|그어|그은|그을)", r"그은\s*(상처|자국|흉터|데)",
     r"(담뱃불|라이터)로.{0,8}지졌", r"ㅈㅅ\s*(하고\s*싶|할\s*래|할\s*거)",
     r"죽기로\s*(마음|결심|했)", r"죽으면\s*편(해|하|할)",
-    r"죽는\s*게\s*(차라리\s*)?(나을|낫)", r"그만\s*살(래|고\s*싶|까)", r"(인생|삶|목숨)을?\s*(끝내|끊)",
+    r"그만\s*살(래|고\s*싶|까)",
     r"살아\s*(갈|있을)\s*이유", r"버틸\s*이유가\s*(하나도\s*)?(없|남지)", r"살\s*방법이\s*없",
     r"살아\s*있지\s*않을", r"살아\s*있을\s*생각\s*(이\s*)?없", r"(이|난)\s*세상에\s*없을", r"세상(을)?\s*떠날\s*(거|준비|생각)",
     r"(영영|영원히)\s*떠나(려|겠|고\s*싶|기로)", r"내\s*장례(식|비)",
@@ -67,7 +66,7 @@ _KO_EXCEPTIONS = [r"자살골", r"자살\s*예방", r"자살\s*특공", r"자해
 
 _EN_PATTERNS = [
     r"\bsuicid(e|al)\b", r"\bkill(ing)?\s+my\s*self\b", r"\bend(ing)?\s+my\s+(own\s+)?life\b",
-    r"\btake\s+my\s+(own\s+)?life\b", r"\bend\s+it\s+all\b", r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(want|wanna|going)\s+(to\s+)?die\b",
+    r"\b(take|taking|took)\s+my\s+(own\s+)?life\b", r"\bend\s+it\s+all\b", r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(want|wanna|going)\s+(to\s+)?die\b",
     r"\bwish\s+i\s+(was|were)\s+dead\b", r"\bwish\s+i\s+(had\s+)?never\s+(been\s+)?born\b",
     r"\bbetter\s+off\s+(dead|without\s+me)\b", r"\bdon'?t\s+want\s+to\s+(live|be\s+alive|exist|wake\s+up)\b",
     r"\bno\s+(reason|point)\s+(to|in)\s+(live|living|going\s+on)\b", r"\bhurt(ing)?\s+my\s*self\b",
@@ -82,7 +81,7 @@ _EN_PATTERNS = [
     # Reviewed against a second writer's bank (train half only), as the Korean ones above.
     r"\bcut(ting|s)?\s+(again|deeper|on\s+my|my\s+(wrists?|arms?|thighs?|legs?|skin))\b", r"\bthe\s+cuts\s+on\s+my\b",
     r"\bcutting\s+(was|is)\s+the\s+only\b", r"\bburn(ed|t)?\s+my\s+(arm|hand|skin|wrist|leg)s?\s+with\b",
-    r"\bhang\s+(my|your)self\b", r"\b(gonna|going\s+to|will|wanna|want\s+to)\s+kms\b", r"\b(take|taking|took)\s+my\s+(own\s+)?life\b",
+    r"\bhang\s+(my|your)self\b", r"\b(gonna|going\s+to|will|wanna|want\s+to)\s+kms\b",
     r"\b(rather|want\s+to|wanna|just\s+want\s+to)\s+be\s+dead\b", r"\bwish(ing)?\s+i\s+could\s+(just\s+)?die\b",
     r"\b(after|when|once|if)\s+i'?m\s+dead\b", r"\bif\s+i\s+(were|was)\s+dead\b", r"\bwith\s+me\s+dead\b",
     r"\bwhen\s+they\s+find\s+(me|my\s+body)\b", r"\bfinds?\s+my\s+body\b",
