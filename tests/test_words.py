@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chat.safety import detect_crisis, matches_patterns, needs_check_in
-from training.words.data import BANK, crisis_bank
+from training.words.data import BANK, WRITERS, crisis_bank
 from words import Feeling, LABELS, encode, is_mismatch, read_feeling, sounds_like_crisis
 
 # Just below / above what the held-out splits measured (docs/words.md), per writer of the bank, so a regression
@@ -25,7 +25,7 @@ ISSUE_CRISES = ["I've started giving my things away to friends.", "I won't be a 
                 "약 모아둔 거 오늘 다 먹을 거야.", "이제 그만 쉬고 싶어. 영원히."]
 
 
-@pytest.mark.parametrize("writer", ["team", "other"])
+@pytest.mark.parametrize("writer", WRITERS)
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_crisis_recall_and_false_positives_on_the_held_out_bank(writer, language):
     test = [r for r in crisis_bank("test", (writer,)) if r["lang"] == language]
@@ -49,7 +49,7 @@ def test_the_bank_is_split_once_and_big_enough():
     assert not set(ISSUE_CRISES) & {r["text"] for r in everything}
     assert sorted(p.name for p in BANK.glob("crisis_*.jsonl")) == [
         "crisis_other_test.jsonl", "crisis_other_train.jsonl", "crisis_test.jsonl", "crisis_train.jsonl"]
-    for writer in ("team", "other"):
+    for writer in WRITERS:
         train, test = crisis_bank("train", (writer,)), crisis_bank("test", (writer,))
         assert not {r["text"] for r in train} & {r["text"] for r in test}
         assert {(r["lang"], r["label"]) for r in test} == {("ko", 0), ("ko", 1), ("en", 0), ("en", 1)}
@@ -70,8 +70,11 @@ def test_the_issues_unseen_crisis_messages_are_caught(text):
 ])
 def test_the_patterns_do_not_read_words_split_across_spaces_or_figures_of_speech(text):
     """With spaces removed "혼자 살아" (living alone) once read as "자살": these must not even match a pattern."""
-    assert matches_patterns("그냥자살할래") and matches_patterns("내가 죽으면 다들 편하겠지")   # glued, still caught
     assert not matches_patterns(text)
+
+
+def test_word_start_patterns_still_catch_glued_and_spaced_forms():
+    assert matches_patterns("그냥자살할래") and matches_patterns("내가 죽으면 다들 편하겠지")
 
 
 @pytest.mark.parametrize("text", [
